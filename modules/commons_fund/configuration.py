@@ -1,0 +1,237 @@
+# This file is part of Tryton.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+from trytond.i18n import gettext
+from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
+from trytond.modules.company.model import (
+    CompanyMultiValueMixin, CompanyValueMixin)
+from trytond.pool import Pool
+from trytond.pyson import Eval
+from trytond.transaction import Transaction
+
+from .exceptions import ConfigurationError
+
+# The accounts of the journal entries in DESIGN: name, label, the account
+# type they need ('income' for the income statement, a type flag or None),
+# the template of the French chart proposed by default and the help.
+ACCOUNTS = [
+    ('subsidy_account', "Subsidy Account", 'income', 'account_template_741',
+        "The income account credited by public subsidies."),
+    ('donation_account', "Donation Account", 'income',
+        'account_template_7541',
+        "The income account credited by donations."),
+    ('sponsorship_account', "Sponsorship Account", 'income',
+        'account_template_7542',
+        "The income account credited by sponsorships."),
+    ('organisation_contribution_account',
+        "Organisation Contribution Account", 'income',
+        'account_template_7551',
+        "The income account credited by financial contributions "
+        "of other organisations."),
+    ('membership_account', "Membership Account", 'income',
+        'account_template_7561',
+        "The income account credited by membership fees."),
+    ('service_account', "Service Account", 'income', 'account_fr.706',
+        "The income account credited by services sold with a counterpart."),
+    ('grant_receivable_account', "Grant Receivable Account", 'receivable',
+        'account_template_44171',
+        "The receivable account debited by the invoices of public grants."),
+    ('bank_account', "Bank Account", None, 'account_fr.5121',
+        "The account debited by money received without an invoice."),
+    ('contribution_expense_account', "Contribution Expense Account",
+        'income', 'account_fr.604',
+        "The expense account debited by contributor invoices."),
+    ('aid_expense_account', "Aid Expense Account", 'income',
+        'account_template_6571',
+        "The expense account debited by payments without counterpart."),
+    ('volunteer_expense_account', "Volunteer Work Use Account", None,
+        'account_template_864',
+        "The account debited by the value of volunteer work."),
+    ('volunteer_revenue_account', "Volunteer Work Account", None,
+        'account_template_875',
+        "The account credited by the value of volunteer work."),
+    ('in_kind_goods_expense_account', "In-Kind Goods Use Account", None,
+        'account_template_861',
+        "The account debited by the value of goods given in kind."),
+    ('in_kind_goods_revenue_account', "In-Kind Goods Account", None,
+        'account_template_870',
+        "The account credited by the value of goods given in kind."),
+    ('in_kind_service_expense_account', "In-Kind Service Use Account",
+        None, 'account_template_862',
+        "The account debited by the value of services given in kind."),
+    ('in_kind_service_revenue_account', "In-Kind Service Account", None,
+        'account_template_871',
+        "The account credited by the value of services given in kind."),
+    ('dedicated_subsidy_account', "Dedicated Funds on Subsidies", None,
+        'account_template_194',
+        "The liability account of unused subsidies reported to next year."),
+    ('dedicated_organisation_account',
+        "Dedicated Funds on Organisation Contributions", None,
+        'account_template_195',
+        "The liability account of unused contributions of other "
+        "organisations reported to next year."),
+    ('dedicated_generosity_account', "Dedicated Funds on Public Generosity",
+        None, 'account_template_196',
+        "The liability account of unused resources of public generosity "
+        "reported to next year."),
+    ('dedicated_subsidy_report_account',
+        "Report of Dedicated Subsidies", 'income', 'account_template_6894',
+        "The expense account debited when unused subsidies are reported."),
+    ('dedicated_organisation_report_account',
+        "Report of Dedicated Organisation Contributions", 'income',
+        'account_template_6895',
+        "The expense account debited when unused contributions of other "
+        "organisations are reported."),
+    ('dedicated_generosity_report_account',
+        "Report of Dedicated Public Generosity", 'income',
+        'account_template_6896',
+        "The expense account debited when unused resources of public "
+        "generosity are reported."),
+    ('dedicated_subsidy_use_account',
+        "Use of Dedicated Subsidies", 'income', 'account_template_7894',
+        "The income account credited when reported subsidies are used."),
+    ('dedicated_organisation_use_account',
+        "Use of Dedicated Organisation Contributions", 'income',
+        'account_template_7895',
+        "The income account credited when reported contributions of other "
+        "organisations are used."),
+    ('dedicated_generosity_use_account',
+        "Use of Dedicated Public Generosity", 'income',
+        'account_template_7896',
+        "The income account credited when reported resources of public "
+        "generosity are used."),
+    ]
+JOURNALS = [
+    ('revenue_journal', "Revenue Journal", 'revenue', 'journal_revenue',
+        "The journal of the invoices sent to funders."),
+    ('receipt_journal', "Receipt Journal", 'cash', 'journal_cash',
+        "The journal of money received without an invoice."),
+    ('valuation_journal', "Valuation Journal", 'general',
+        'journal_miscellaneous',
+        "The journal of contributions in kind and of volunteer work."),
+    ('dedicated_journal', "Dedicated Funds Journal", 'general',
+        'journal_miscellaneous',
+        "The journal of the year-end entries of dedicated funds."),
+    ]
+
+
+def _account(string, flag, help, company):
+    domain = [
+        ('closed', '!=', True),
+        ('company', '=', company),
+        ]
+    if flag == 'income':
+        domain.append(('type.statement', '=', 'income'))
+    elif flag:
+        domain.append(('type.%s' % flag, '=', True))
+    return fields.Many2One(
+        'account.account', string, domain=domain, help=help)
+
+
+def _journal(string, type_, help):
+    return fields.Many2One(
+        'account.journal', string, domain=[('type', '=', type_)], help=help)
+
+
+def _default_account(xml_id):
+    "Propose the account created from the template of the French chart"
+    module, xml_id = (
+        xml_id.split('.') if '.' in xml_id else ('commons_fund', xml_id))
+
+    def default(cls, **pattern):
+        pool = Pool()
+        Account = pool.get('account.account')
+        ModelData = pool.get('ir.model.data')
+        company = pattern.get(
+            'company', Transaction().context.get('company'))
+        if company is None:
+            return None
+        try:
+            template = ModelData.get_id(module, xml_id)
+        except KeyError:
+            return None
+        accounts = Account.search([
+                ('template', '=', template),
+                ('company', '=', company),
+                ], limit=1)
+        return accounts[0].id if accounts else None
+    return classmethod(default)
+
+
+def _default_journal(xml_id):
+    def default(cls, **pattern):
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        try:
+            return ModelData.get_id('account', xml_id)
+        except KeyError:
+            return None
+    return classmethod(default)
+
+
+class Configuration(
+        ModelSingleton, ModelSQL, ModelView, CompanyMultiValueMixin):
+    __name__ = 'commons.configuration'
+
+    # The fields and their defaults are made from the lists above to keep
+    # the configuration, its value models and the chart in step.
+    for name, string, flag, xml_id, help in ACCOUNTS:
+        vars()[name] = fields.MultiValue(_account(
+                string, flag, help, Eval('context', {}).get('company', -1)))
+        vars()['default_%s' % name] = _default_account(xml_id)
+    for name, string, type_, xml_id, help in JOURNALS:
+        vars()[name] = fields.MultiValue(_journal(string, type_, help))
+        vars()['default_%s' % name] = _default_journal(xml_id)
+    del name, string, flag, type_, xml_id, help
+    default_host_fee_rate = fields.MultiValue(fields.Numeric(
+            "Default Host Fee Rate", digits=(None, 4),
+            domain=['OR',
+                ('default_host_fee_rate', '=', None),
+                [
+                    ('default_host_fee_rate', '>=', 0),
+                    ('default_host_fee_rate', '<', 1),
+                    ],
+                ],
+            help="The share of each receipt kept by the host for its "
+            "services, proposed on new funds."))
+
+    @classmethod
+    def multivalue_model(cls, field):
+        pool = Pool()
+        if field in {a[0] for a in ACCOUNTS}:
+            return pool.get('commons.configuration.account')
+        if field in {j[0] for j in JOURNALS}:
+            return pool.get('commons.configuration.journal')
+        if field == 'default_host_fee_rate':
+            return pool.get('commons.configuration.host_fee')
+        return super().multivalue_model(field)
+
+    def get_required(self, name, **pattern):
+        "Return the configured value or raise an error naming the field"
+        value = self.get_multivalue(name, **pattern)
+        if not value:
+            raise ConfigurationError(gettext(
+                    'commons_fund.msg_configuration_missing',
+                    field=getattr(self.__class__, name).string))
+        return value
+
+
+class ConfigurationAccount(ModelSQL, CompanyValueMixin):
+    __name__ = 'commons.configuration.account'
+
+    for name, string, flag, _, help in ACCOUNTS:
+        vars()[name] = _account(string, flag, help, Eval('company', -1))
+    del name, string, flag, help, _
+
+
+class ConfigurationJournal(ModelSQL, CompanyValueMixin):
+    __name__ = 'commons.configuration.journal'
+
+    for name, string, type_, _, help in JOURNALS:
+        vars()[name] = _journal(string, type_, help)
+    del name, string, type_, help, _
+
+
+class ConfigurationHostFee(ModelSQL, CompanyValueMixin):
+    __name__ = 'commons.configuration.host_fee'
+    default_host_fee_rate = fields.Numeric(
+        "Default Host Fee Rate", digits=(None, 4))

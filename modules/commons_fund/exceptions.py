@@ -1,0 +1,37 @@
+# This file is part of Tryton.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+
+from trytond.exceptions import UserError
+from trytond.model.exceptions import AccessError, ValidationError
+
+
+class ResourceValidationError(ValidationError):
+    pass
+
+
+class NeedValidationError(ValidationError):
+    pass
+
+
+class FundValidationError(ValidationError):
+    pass
+
+
+class FundLineAccessError(AccessError):
+    pass
+
+
+class PledgeValidationError(ValidationError):
+    pass
+
+
+class PledgeError(UserError):
+    pass
+
+
+class InvoiceLineFundError(ValidationError):
+    pass
+
+
+class ConfigurationError(UserError):
+    pass

@@ -1,0 +1,505 @@
+# This file is part of Tryton.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+from collections import defaultdict
+from decimal import Decimal
+
+from sql.aggregate import Sum
+from sql.conditionals import Case
+
+from trytond import backend
+from trytond.i18n import gettext
+from trytond.model import (
+    DeactivableMixin, Index, ModelSQL, ModelView, Unique, Workflow, fields)
+from trytond.modules.currency.fields import Monetary
+from trytond.pool import Pool
+from trytond.pyson import Eval
+from trytond.tools import grouped_slice, reduce_ids, sqlite_apply_types
+from trytond.transaction import Transaction
+
+from .exceptions import FundLineAccessError, FundValidationError
+
+FUND_LINE_KINDS = [
+    ('receipt', "Receipt"),
+    ('fee', "Host Fee"),
+    ('allocation', "Allocation"),
+    ('expense', "Expense"),
+    ('reciprocity', "Reciprocity"),
+    ('refund', "Refund"),
+    ('adjustment', "Adjustment"),
+    ]
+
+
+class Fund(DeactivableMixin, Workflow, ModelSQL, ModelView):
+    __name__ = 'commons.fund'
+    _states = {
+        'readonly': Eval('state') == 'closed',
+        }
+    name = fields.Char(
+        "Name", required=True, states=_states,
+        help="The name of the fund.")
+    code = fields.Char(
+        "Code", required=True, strip=True, states=_states,
+        help="The unique code of the fund.")
+    type = fields.Selection([
+            ('earmarked', "Earmarked"),
+            ('pooled', "Pooled"),
+            ], "Type", required=True,
+        states={
+            'readonly': (Eval('state') == 'closed') | Eval('lines', [0]),
+            },
+        help="Earmarked funds belong to one resource, "
+        "pooled funds are shared by several.")
+    company = fields.Many2One(
+        'company.company', "Company", required=True,
+        states={
+            'readonly': _states['readonly'] | Eval('lines', [0]),
+            },
+        help="The host that keeps the fund.")
+    resource = fields.Many2One(
+        'commons.resource', "Resource", ondelete='RESTRICT',
+        domain=[
+            ('company', '=', Eval('company', -1)),
+            ],
+        states={
+            'required': Eval('type') == 'earmarked',
+            'invisible': Eval('type') != 'earmarked',
+            'readonly': _states['readonly'] | Eval('lines', [0]),
+            },
+        help="The resource the money of the fund is earmarked for.")
+    pooled_resources = fields.Many2Many(
+        'commons.fund-commons.resource', 'fund', 'resource', "Resources",
+        domain=[
+            ('company', '=', Eval('company', -1)),
+            ],
+        states={
+            'invisible': Eval('type') != 'pooled',
+            'readonly': _states['readonly'],
+            },
+        help="The resources that share the pooled fund.")
+    host_fee_rate = fields.Numeric(
+        "Host Fee Rate", digits=(None, 4), states=_states,
+        domain=['OR',
+            ('host_fee_rate', '=', None),
+            [
+                ('host_fee_rate', '>=', 0),
+                ('host_fee_rate', '<', 1),
+                ],
+            ],
+        help="The share of each receipt kept by the host for its services.")
+    currency = fields.Function(
+        fields.Many2One('currency.currency', "Currency"),
+        'on_change_with_currency')
+    lines = fields.One2Many(
+        'commons.fund.line', 'fund', "Lines", readonly=True,
+        help="The ledger of the fund.")
+    pledged = fields.Function(Monetary(
+            "Pledged", currency='currency', digits='currency',
+            help="The amount confirmed by funders and not cancelled."),
+        'get_amounts')
+    received = fields.Function(Monetary(
+            "Received", currency='currency', digits='currency',
+            help="The income recognised for the fund, net of reversals."),
+        'get_amounts')
+    allocated = fields.Function(Monetary(
+            "Allocated", currency='currency', digits='currency',
+            help="The amount moved by allocations: positive when received "
+            "from a pooled fund, negative when given."),
+        'get_amounts')
+    spent = fields.Function(Monetary(
+            "Spent", currency='currency', digits='currency',
+            help="The amount paid out of the fund."),
+        'get_amounts')
+    committed = fields.Function(Monetary(
+            "Committed", currency='currency', digits='currency',
+            help="The spending approved by stewards but not yet posted."),
+        'get_amounts')
+    balance = fields.Function(Monetary(
+            "Balance", currency='currency', digits='currency',
+            help="The sum of all the lines of the fund."),
+        'get_amounts')
+    available = fields.Function(Monetary(
+            "Available", currency='currency', digits='currency',
+            help="The balance less what is committed."),
+        'get_amounts')
+    state = fields.Selection([
+            ('open', "Open"),
+            ('closed', "Closed"),
+            ], "State", readonly=True, required=True, sort=False,
+        help="A closed fund receives no more pledges.")
+
+    del _states
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints = [
+            ('code_company_uniq', Unique(t, t.company, t.code),
+                'commons_fund.msg_fund_code_unique'),
+            ]
+        cls._order.insert(0, ('code', 'ASC'))
+        cls._transitions |= {
+            ('open', 'closed'),
+            ('closed', 'open'),
+            }
+        cls._buttons.update({
+                'close': {
+                    'invisible': Eval('state') != 'open',
+                    'depends': ['state'],
+                    },
+                'reopen': {
+                    'invisible': Eval('state') != 'closed',
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
+    def default_type(cls):
+        return 'earmarked'
+
+    @classmethod
+    def default_state(cls):
+        return 'open'
+
+    @classmethod
+    def default_host_fee_rate(cls, **pattern):
+        pool = Pool()
+        Configuration = pool.get('commons.configuration')
+        company = pattern.get('company', cls.default_company())
+        if company is None:
+            return None
+        return Configuration(1).get_multivalue(
+            'default_host_fee_rate', company=company)
+
+    @fields.depends('company')
+    def on_change_with_currency(self, name=None):
+        return self.company.currency if self.company else None
+
+    @fields.depends('type', 'resource', 'name', 'code')
+    def on_change_resource(self):
+        if self.type == 'earmarked' and self.resource:
+            if not self.name:
+                self.name = self.resource.name
+            if not self.code:
+                self.code = self.resource.code
+
+    def get_rec_name(self, name):
+        return '[%s] %s' % (self.code, self.name)
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        _, operator, operand, *extra = clause
+        if operator.startswith('!') or operator.startswith('not '):
+            bool_op = 'AND'
+        else:
+            bool_op = 'OR'
+        return [bool_op,
+            ('code', operator, operand, *extra),
+            ('name', operator, operand, *extra),
+            ]
+
+    @classmethod
+    def _get_line_amounts_query(cls, fund_ids):
+        "Return the query of the ledger amounts by kind for the funds"
+        pool = Pool()
+        Line = pool.get('commons.fund.line')
+        line = Line.__table__()
+
+        def kind_sum(kinds):
+            return Sum(Case((line.kind.in_(kinds), line.amount), else_=0))
+        return line.select(
+            line.fund,
+            kind_sum(['receipt', 'refund']),
+            kind_sum(['allocation']),
+            kind_sum(['expense']),
+            Sum(line.amount),
+            where=reduce_ids(line.fund, fund_ids),
+            group_by=line.fund)
+
+    @classmethod
+    def _get_pledged_query(cls, fund_ids):
+        pool = Pool()
+        Pledge = pool.get('commons.pledge')
+        pledge = Pledge.__table__()
+        return pledge.select(
+            pledge.fund, Sum(pledge.company_amount),
+            where=reduce_ids(pledge.fund, fund_ids)
+            & pledge.state.in_(['confirmed', 'done']),
+            group_by=pledge.fund)
+
+    @classmethod
+    def _get_committed(cls, fund_ids):
+        "Return the approved spending not yet posted per fund id"
+        return {}
+
+    @classmethod
+    def get_amounts(cls, funds, names):
+        cursor = Transaction().connection.cursor()
+        received, allocated, spent, balance, pledged = (
+            defaultdict(Decimal) for _ in range(5))
+        committed = {}
+        for sub_ids in grouped_slice([f.id for f in funds]):
+            sub_ids = list(sub_ids)
+            query = cls._get_line_amounts_query(sub_ids)
+            if backend.name == 'sqlite':
+                sqlite_apply_types(query, [None] + ['NUMERIC'] * 4)
+            cursor.execute(*query)
+            for fund_id, receipt, allocation, expense, total in cursor:
+                received[fund_id] = receipt
+                allocated[fund_id] = allocation
+                spent[fund_id] = -expense
+                balance[fund_id] = total
+            if 'pledged' in names:
+                query = cls._get_pledged_query(sub_ids)
+                if backend.name == 'sqlite':
+                    sqlite_apply_types(query, [None, 'NUMERIC'])
+                cursor.execute(*query)
+                pledged.update(cursor)
+            if {'committed', 'available'} & set(names):
+                committed.update(cls._get_committed(sub_ids))
+
+        result = {n: {} for n in names}
+        for fund in funds:
+            round_ = fund.currency.round
+            values = {
+                'pledged': pledged[fund.id],
+                'received': received[fund.id],
+                'allocated': allocated[fund.id],
+                'spent': spent[fund.id],
+                'balance': balance[fund.id],
+                'committed': committed.get(fund.id, Decimal(0)),
+                }
+            values['available'] = values['balance'] - values['committed']
+            for name in names:
+                result[name][fund.id] = round_(values[name] or Decimal(0))
+        return result
+
+    @classmethod
+    def validate_fields(cls, funds, field_names):
+        super().validate_fields(funds, field_names)
+        cls.check_resource(funds, field_names)
+
+    @classmethod
+    def check_resource(cls, funds, field_names=None):
+        if field_names and not (
+                field_names & {'type', 'resource', 'company'}):
+            return
+        for fund in funds:
+            if fund.type == 'earmarked':
+                if not fund.resource:
+                    raise FundValidationError(gettext(
+                            'commons_fund.msg_fund_earmarked_resource',
+                            fund=fund.rec_name))
+                if fund.resource.company != fund.company:
+                    raise FundValidationError(gettext(
+                            'commons_fund.msg_fund_resource_company',
+                            fund=fund.rec_name,
+                            resource=fund.resource.rec_name))
+            elif fund.resource:
+                raise FundValidationError(gettext(
+                        'commons_fund.msg_fund_pooled_resource',
+                        fund=fund.rec_name))
+
+    @classmethod
+    def check_modification(cls, mode, funds, values=None, external=False):
+        super().check_modification(
+            mode, funds, values=values, external=external)
+        if mode == 'delete':
+            for fund in funds:
+                if fund.lines:
+                    raise FundValidationError(gettext(
+                            'commons_fund.msg_fund_delete_lines',
+                            fund=fund.rec_name))
+
+    def _fee_amount(self, amount, kind):
+        "Return the host fee line amount for a line of the fund"
+        if kind != 'receipt' or not self.host_fee_rate:
+            return Decimal(0)
+        return -self.currency.round(amount * self.host_fee_rate)
+
+    def check_open(self):
+        if self.state != 'open':
+            raise FundValidationError(gettext(
+                    'commons_fund.msg_fund_closed',
+                    fund=self.rec_name))
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('closed')
+    def close(cls, funds):
+        pass
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('open')
+    def reopen(cls, funds):
+        pass
+
+
+class FundResource(ModelSQL):
+    __name__ = 'commons.fund-commons.resource'
+    fund = fields.Many2One(
+        'commons.fund', "Fund", required=True, ondelete='CASCADE')
+    resource = fields.Many2One(
+        'commons.resource', "Resource", required=True, ondelete='CASCADE')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints = [
+            ('fund_resource_uniq', Unique(t, t.fund, t.resource),
+                'commons_fund.msg_fund_resource_unique'),
+            ]
+        cls.__access__.add('fund')
+
+
+class FundLine(ModelSQL, ModelView):
+    __name__ = 'commons.fund.line'
+    fund = fields.Many2One(
+        'commons.fund', "Fund", required=True, ondelete='RESTRICT',
+        help="The fund whose money moves.")
+    company = fields.Function(
+        fields.Many2One('company.company', "Company"),
+        'on_change_with_company', searcher='search_company')
+    currency = fields.Function(
+        fields.Many2One('currency.currency', "Currency"),
+        'on_change_with_currency')
+    date = fields.Date(
+        "Date", required=True, help="When the money moved.")
+    kind = fields.Selection(
+        FUND_LINE_KINDS, "Kind", required=True,
+        help="What moved the money.")
+    amount = Monetary(
+        "Amount", currency='currency', digits='currency', required=True,
+        help="Positive when the fund receives, negative when it gives.")
+    resource = fields.Many2One(
+        'commons.resource', "Resource", ondelete='RESTRICT',
+        help="The resource the money is for.")
+    origin = fields.Reference(
+        "Origin", selection='get_origin',
+        help="The document that moved the money.")
+    move_line = fields.Many2One(
+        'account.move.line', "Move Line", ondelete='RESTRICT',
+        help="The posted move line that justifies the money.")
+    pledge = fields.Many2One(
+        'commons.pledge', "Pledge", ondelete='RESTRICT',
+        help="The pledge the money comes from.")
+    description = fields.Char("Description")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('fund')
+        cls._order.insert(0, ('date', 'DESC'))
+        cls._order.insert(1, ('id', 'DESC'))
+        t = cls.__table__()
+        cls._sql_indexes.update({
+                Index(t, (t.fund, Index.Range()), (t.kind, Index.Equality())),
+                Index(t, (t.resource, Index.Range()), (t.date, Index.Range())),
+                Index(t, (t.move_line, Index.Range())),
+                Index(t, (t.pledge, Index.Range())),
+                })
+
+    @fields.depends('fund', '_parent_fund.company')
+    def on_change_with_company(self, name=None):
+        return self.fund.company if self.fund else None
+
+    @classmethod
+    def search_company(cls, name, clause):
+        return [('fund.' + clause[0], *clause[1:])]
+
+    @fields.depends('fund', '_parent_fund.company')
+    def on_change_with_currency(self, name=None):
+        if self.fund and self.fund.company:
+            return self.fund.company.currency
+
+    @classmethod
+    def _get_origin(cls):
+        return [
+            'commons.pledge',
+            'account.invoice.line',
+            'account.move',
+            'account.move.line',
+            ]
+
+    @classmethod
+    def get_origin(cls):
+        pool = Pool()
+        IrModel = pool.get('ir.model')
+        get_name = IrModel.get_name
+        models = cls._get_origin()
+        return [(None, '')] + [(m, get_name(m)) for m in models]
+
+    @classmethod
+    def funding_kinds(cls):
+        "The kinds of line that bring money to a resource"
+        return ['receipt', 'allocation', 'reciprocity', 'refund']
+
+    @classmethod
+    def check_modification(cls, mode, lines, values=None, external=False):
+        super().check_modification(
+            mode, lines, values=values, external=external)
+        if mode in {'write', 'delete'}:
+            raise FundLineAccessError(gettext(
+                    'commons_fund.msg_fund_line_append_only',
+                    line=lines[0].rec_name))
+
+    def get_rec_name(self, name):
+        return '%s %s %s' % (
+            self.fund.rec_name, self.kind_string, self.amount)
+
+    @classmethod
+    def create_from_move_lines(cls, move_lines):
+        "Write the fund lines of the posted move lines charged to a fund"
+        pool = Pool()
+        Pledge = pool.get('commons.pledge')
+        to_create = []
+        for line in move_lines:
+            if not line.commons_fund:
+                continue
+            kind = line.commons_fund_kind()
+            if not kind:
+                continue
+            amount = line.credit - line.debit
+            if not amount:
+                continue
+            values = cls._move_line_values(line, kind, amount)
+            to_create.append(values)
+            fee = line.commons_fund._fee_amount(amount, kind)
+            if fee:
+                to_create.append({
+                        **values,
+                        'kind': 'fee',
+                        'amount': fee,
+                        'move_line': None,
+                        'origin': str(line),
+                        })
+        if to_create:
+            lines = cls.create(to_create)
+            pledges = {l.pledge for l in lines if l.pledge}
+            if pledges:
+                Pledge.process(list(pledges))
+            return lines
+        return []
+
+    @classmethod
+    def _move_line_values(cls, line, kind, amount):
+        fund = line.commons_fund
+        origin = line.origin or line.move.origin
+        return {
+            'fund': fund.id,
+            'date': line.move.date,
+            'kind': kind,
+            'amount': amount,
+            'resource': fund.resource.id if fund.resource else None,
+            'origin': str(origin) if origin else str(line.move),
+            'move_line': line.id,
+            'pledge': (
+                line.commons_pledge.id if line.commons_pledge else None),
+            'description': line.description or line.move.description,
+            }

@@ -1,0 +1,28 @@
+# This file is part of Tryton.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction
+
+
+class Rule(metaclass=PoolMeta):
+    __name__ = 'ir.rule'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.domain.help += (
+            '\n- "parties" as list of ids of the party of the current user')
+
+    @classmethod
+    def _get_cache_key(cls, model_names):
+        key = super()._get_cache_key(model_names)
+        return (*key, Transaction().user)
+
+    @classmethod
+    def _get_context(cls, model_name):
+        pool = Pool()
+        User = pool.get('res.user')
+        context = super()._get_context(model_name)
+        user = User(Transaction().user)
+        context['parties'] = [user.party.id] if user.party else []
+        return context

@@ -1,0 +1,17 @@
+# This file is part of Tryton.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+from trytond.model import fields
+from trytond.pool import PoolMeta
+from trytond.pyson import Eval
+
+
+class User(metaclass=PoolMeta):
+    __name__ = 'res.user'
+    party = fields.Many2One(
+        'party.party', "Party", ondelete='SET NULL',
+        context={
+            'company': Eval('company', -1),
+            },
+        depends={'company'},
+        help="The party the user acts as, for example as the steward "
+        "of a commons resource.")
