@@ -3,7 +3,7 @@
 from trytond.i18n import gettext
 from trytond.model import dualmethod, fields
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Eval, If
+from trytond.pyson import Bool, Eval, If
 
 from .exceptions import InvoiceLineFundError
 
@@ -63,7 +63,8 @@ class MoveLine(metaclass=PoolMeta):
             # A cancellation reverses the line it comes from
             return origin.commons_fund_kind()
         elif isinstance(origin, InvoiceLine):
-            return 'receipt' if origin.invoice_type == 'out' else 'expense'
+            type_ = origin.invoice.type if origin.invoice else None
+            return 'receipt' if type_ == 'out' else 'expense'
         elif isinstance(origin, Pledge):
             return 'receipt'
         return 'adjustment'
@@ -89,6 +90,22 @@ class InvoiceLine(metaclass=PoolMeta):
             'invisible': ~Eval('commons_pledge'),
             },
         help="The pledge this line requests the payment of.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        # account_fr flags as revenue only the types of 70x, while the
+        # resources of associations are on 74x-75x: a line charged to a fund
+        # takes any account of the income statement.
+        cls.account.domain = [
+            If(Bool(Eval('commons_fund')),
+                [
+                    ('closed', '!=', True),
+                    ('company', '=', Eval('company', -1)),
+                    ('type.statement', '=', 'income'),
+                    ],
+                cls.account.domain),
+            ]
 
     @classmethod
     def validate_fields(cls, lines, field_names):

@@ -13,7 +13,7 @@ from trytond.model import (
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval
-from trytond.tools import grouped_slice, reduce_ids, sqlite_apply_types
+from trytond.tools import sqlite_apply_types
 from trytond.transaction import Transaction
 
 from .exceptions import FundLineAccessError, FundValidationError
@@ -213,11 +213,11 @@ class Fund(DeactivableMixin, Workflow, ModelSQL, ModelView):
             return Sum(Case((line.kind.in_(kinds), line.amount), else_=0))
         return line.select(
             line.fund,
-            kind_sum(['receipt', 'refund']),
-            kind_sum(['allocation']),
-            kind_sum(['expense']),
-            Sum(line.amount),
-            where=reduce_ids(line.fund, fund_ids),
+            kind_sum(['receipt', 'refund']).as_('received'),
+            kind_sum(['allocation']).as_('allocated'),
+            kind_sum(['expense']).as_('spent'),
+            Sum(line.amount).as_('balance'),
+            where=fields.SQL_OPERATORS['in'](line.fund, fund_ids),
             group_by=line.fund)
 
     @classmethod
@@ -226,8 +226,8 @@ class Fund(DeactivableMixin, Workflow, ModelSQL, ModelView):
         Pledge = pool.get('commons.pledge')
         pledge = Pledge.__table__()
         return pledge.select(
-            pledge.fund, Sum(pledge.company_amount),
-            where=reduce_ids(pledge.fund, fund_ids)
+            pledge.fund, Sum(pledge.company_amount).as_('pledged'),
+            where=fields.SQL_OPERATORS['in'](pledge.fund, fund_ids)
             & pledge.state.in_(['confirmed', 'done']),
             group_by=pledge.fund)
 
@@ -242,25 +242,24 @@ class Fund(DeactivableMixin, Workflow, ModelSQL, ModelView):
         received, allocated, spent, balance, pledged = (
             defaultdict(Decimal) for _ in range(5))
         committed = {}
-        for sub_ids in grouped_slice([f.id for f in funds]):
-            sub_ids = list(sub_ids)
-            query = cls._get_line_amounts_query(sub_ids)
+        ids = [f.id for f in funds]
+        query = cls._get_line_amounts_query(ids)
+        if backend.name == 'sqlite':
+            sqlite_apply_types(query, [None] + ['NUMERIC'] * 4)
+        cursor.execute(*query)
+        for fund_id, receipt, allocation, expense, total in cursor:
+            received[fund_id] = receipt
+            allocated[fund_id] = allocation
+            spent[fund_id] = -expense
+            balance[fund_id] = total
+        if 'pledged' in names:
+            query = cls._get_pledged_query(ids)
             if backend.name == 'sqlite':
-                sqlite_apply_types(query, [None] + ['NUMERIC'] * 4)
+                sqlite_apply_types(query, [None, 'NUMERIC'])
             cursor.execute(*query)
-            for fund_id, receipt, allocation, expense, total in cursor:
-                received[fund_id] = receipt
-                allocated[fund_id] = allocation
-                spent[fund_id] = -expense
-                balance[fund_id] = total
-            if 'pledged' in names:
-                query = cls._get_pledged_query(sub_ids)
-                if backend.name == 'sqlite':
-                    sqlite_apply_types(query, [None, 'NUMERIC'])
-                cursor.execute(*query)
-                pledged.update(cursor)
-            if {'committed', 'available'} & set(names):
-                committed.update(cls._get_committed(sub_ids))
+            pledged.update(cursor)
+        if {'committed', 'available'} & set(names):
+            committed.update(cls._get_committed(ids))
 
         result = {n: {} for n in names}
         for fund in funds:
@@ -374,6 +373,7 @@ class FundLine(ModelSQL, ModelView):
     kind = fields.Selection(
         FUND_LINE_KINDS, "Kind", required=True,
         help="What moved the money.")
+    kind_string = kind.translated('kind')
     amount = Monetary(
         "Amount", currency='currency', digits='currency', required=True,
         help="Positive when the fund receives, negative when it gives.")

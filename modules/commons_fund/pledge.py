@@ -14,7 +14,7 @@ from trytond.modules.account.exceptions import FiscalYearNotFoundError
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
-from trytond.tools import grouped_slice, reduce_ids, sqlite_apply_types
+from trytond.tools import sqlite_apply_types
 from trytond.transaction import Transaction
 from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
@@ -279,15 +279,15 @@ class Pledge(Workflow, ModelSQL, ModelView):
         line = InvoiceLine.__table__()
         cursor = Transaction().connection.cursor()
         invoices = defaultdict(list)
-        for sub_ids in grouped_slice([p.id for p in pledges]):
-            cursor.execute(*line.select(
-                    line.commons_pledge, line.invoice,
-                    where=reduce_ids(line.commons_pledge, sub_ids)
-                    & (line.invoice != Null),
-                    group_by=[line.commons_pledge, line.invoice],
-                    order_by=[line.invoice]))
-            for pledge_id, invoice_id in cursor:
-                invoices[pledge_id].append(invoice_id)
+        cursor.execute(*line.select(
+                line.commons_pledge, line.invoice,
+                where=fields.SQL_OPERATORS['in'](
+                    line.commons_pledge, [p.id for p in pledges])
+                & (line.invoice != Null),
+                group_by=[line.commons_pledge, line.invoice],
+                order_by=[line.invoice]))
+        for pledge_id, invoice_id in cursor:
+            invoices[pledge_id].append(invoice_id)
         return {p.id: invoices[p.id] for p in pledges}
 
     @classmethod
@@ -312,27 +312,44 @@ class Pledge(Workflow, ModelSQL, ModelView):
             .join(pledge, condition=line.commons_pledge == pledge.id)
             .join(company, condition=pledge.company == company.id)
             .select(
-                line.commons_pledge, Sum(amount),
-                where=reduce_ids(line.commons_pledge, pledge_ids)
+                line.commons_pledge, Sum(amount).as_('amount'),
+                where=fields.SQL_OPERATORS['in'](
+                    line.commons_pledge, pledge_ids)
                 & (move.state == 'posted')
                 & ((line.second_currency == pledge.currency)
                     | (company.currency == pledge.currency)),
                 group_by=line.commons_pledge))
 
     @classmethod
-    def _get_invoiced_query(cls, pledge_ids, states):
+    def _get_invoiced_query(cls, pledge_ids, posted):
+        """Return the query of the invoiced amount per pledge: only of the
+        posted invoices if posted is set, else also of the draft ones.
+        A cancelled invoice and the credit note or move that cancelled it
+        count for nothing."""
         pool = Pool()
         Invoice = pool.get('account.invoice')
         InvoiceLine = pool.get('account.invoice.line')
+        Move = pool.get('account.move')
         invoice = Invoice.__table__()
+        cancelling = Invoice.__table__()
         line = InvoiceLine.__table__()
+        move = Move.__table__()
+        where = (fields.SQL_OPERATORS['in'](line.commons_pledge, pledge_ids)
+            & (invoice.state != 'cancelled')
+            & (cancelling.id == Null))
+        if posted:
+            where &= (move.state == 'posted')
         return (line
             .join(invoice, condition=line.invoice == invoice.id)
+            .join(move, 'LEFT', condition=invoice.move == move.id)
+            .join(cancelling, 'LEFT',
+                condition=(cancelling.cancel_move == invoice.move)
+                & (cancelling.id != invoice.id))
             .select(
                 line.commons_pledge,
-                Sum(Coalesce(line.quantity, 0) * line.unit_price),
-                where=reduce_ids(line.commons_pledge, pledge_ids)
-                & invoice.state.in_(states),
+                Sum(Coalesce(line.quantity, 0) * line.unit_price).as_(
+                    'amount'),
+                where=where,
                 group_by=line.commons_pledge))
 
     @classmethod
@@ -344,21 +361,16 @@ class Pledge(Workflow, ModelSQL, ModelView):
         totals = {
             n: defaultdict(Decimal)
             for n in ['recognised', 'invoiced', 'requested']}
-        for sub_ids in grouped_slice(pledge_ids):
-            sub_ids = list(sub_ids)
-            for name, query in [
-                    ('recognised', cls._get_recognised_query(sub_ids)),
-                    ('invoiced', cls._get_invoiced_query(
-                            sub_ids, ['posted', 'paid'])),
-                    ('requested', cls._get_invoiced_query(
-                            sub_ids, ['draft', 'validated', 'posted',
-                                'paid'])),
-                    ]:
-                if backend.name == 'sqlite':
-                    sqlite_apply_types(query, [None, 'NUMERIC'])
-                cursor.execute(*query)
-                for pledge_id, amount in cursor:
-                    totals[name][pledge_id] = amount or Decimal(0)
+        for name, query in [
+                ('recognised', cls._get_recognised_query(pledge_ids)),
+                ('invoiced', cls._get_invoiced_query(pledge_ids, True)),
+                ('requested', cls._get_invoiced_query(pledge_ids, False)),
+                ]:
+            if backend.name == 'sqlite':
+                sqlite_apply_types(query, [None, 'NUMERIC'])
+            cursor.execute(*query)
+            for pledge_id, amount in cursor:
+                totals[name][pledge_id] = amount or Decimal(0)
         return totals
 
     @classmethod
@@ -437,10 +449,11 @@ class Pledge(Workflow, ModelSQL, ModelView):
                         pledge=pledge.rec_name,
                         fiscalyear=pledge.fiscalyear.rec_name))
             if pledge.resource:
-                if ((fund.type == 'earmarked'
-                            and pledge.resource != fund.resource)
-                        or (fund.type == 'pooled'
-                            and pledge.resource not in fund.pooled_resources)):
+                if fund.type == 'earmarked':
+                    resources = [fund.resource]
+                else:
+                    resources = fund.pooled_resources
+                if pledge.resource not in resources:
                     raise PledgeValidationError(gettext(
                             'commons_fund.msg_pledge_resource_fund',
                             pledge=pledge.rec_name,
@@ -727,9 +740,9 @@ class RecordReceipt(Wizard):
         'commons.pledge.record_receipt.start',
         'commons_fund.pledge_record_receipt_start_view_form', [
             Button("Cancel", 'end', 'tryton-cancel'),
-            Button("Record", 'record', 'tryton-ok', default=True),
+            Button("Record", 'post', 'tryton-ok', default=True),
             ])
-    record = StateTransition()
+    post = StateTransition()
 
     def default_start(self, fields):
         pool = Pool()
@@ -755,7 +768,7 @@ class RecordReceipt(Wizard):
             'description': pledge.description or pledge.rec_name,
             }
 
-    def transition_record(self):
+    def transition_post(self):
         pool = Pool()
         Move = pool.get('account.move')
         pledge = self.record

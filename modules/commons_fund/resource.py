@@ -13,7 +13,7 @@ from trytond.modules.account.exceptions import FiscalYearNotFoundError
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
-from trytond.tools import grouped_slice, reduce_ids, sqlite_apply_types
+from trytond.tools import sqlite_apply_types
 from trytond.transaction import Transaction
 
 from .exceptions import NeedValidationError
@@ -51,7 +51,8 @@ class Resource(DeactivableMixin, ModelSQL, ModelView):
         help="What the resource is and whom it serves.")
     license = fields.Char(
         "License", help="The license under which the resource is shared.")
-    website = fields.Char("Website", help="The public address of the resource.")
+    website = fields.Char(
+        "Website", help="The public address of the resource.")
     company = fields.Many2One(
         'company.company', "Company", required=True,
         help="The host that keeps the common account of the resource.")
@@ -180,32 +181,34 @@ class Resource(DeactivableMixin, ModelSQL, ModelView):
                 'need_amount', 'pledged_amount', 'received_amount']}
         fiscalyear = cls._funding_fiscalyear()
         if fiscalyear:
-            for sub_ids in grouped_slice([r.id for r in resources]):
-                queries = [
-                    ('need_amount', need.select(
-                            need.resource, Sum(need.amount),
-                            where=reduce_ids(need.resource, sub_ids)
-                            & (need.fiscalyear == fiscalyear.id),
-                            group_by=need.resource)),
-                    ('pledged_amount', pledge.select(
-                            pledge.resource, Sum(pledge.company_amount),
-                            where=reduce_ids(pledge.resource, sub_ids)
-                            & pledge.state.in_(['confirmed', 'done'])
-                            & (pledge.fiscalyear == fiscalyear.id),
-                            group_by=pledge.resource)),
-                    ('received_amount', line.select(
-                            line.resource, Sum(line.amount),
-                            where=reduce_ids(line.resource, sub_ids)
-                            & line.kind.in_(FundLine.funding_kinds())
-                            & (line.date >= fiscalyear.start_date)
-                            & (line.date <= fiscalyear.end_date),
-                            group_by=line.resource)),
-                    ]
-                for name, query in queries:
-                    if backend.name == 'sqlite':
-                        sqlite_apply_types(query, [None, 'NUMERIC'])
-                    cursor.execute(*query)
-                    amounts[name].update(cursor)
+            ids = [r.id for r in resources]
+            in_ = fields.SQL_OPERATORS['in']
+            queries = [
+                ('need_amount', need.select(
+                        need.resource, Sum(need.amount).as_('amount'),
+                        where=in_(need.resource, ids)
+                        & (need.fiscalyear == fiscalyear.id),
+                        group_by=need.resource)),
+                ('pledged_amount', pledge.select(
+                        pledge.resource,
+                        Sum(pledge.company_amount).as_('amount'),
+                        where=in_(pledge.resource, ids)
+                        & pledge.state.in_(['confirmed', 'done'])
+                        & (pledge.fiscalyear == fiscalyear.id),
+                        group_by=pledge.resource)),
+                ('received_amount', line.select(
+                        line.resource, Sum(line.amount).as_('amount'),
+                        where=in_(line.resource, ids)
+                        & line.kind.in_(FundLine.funding_kinds())
+                        & (line.date >= fiscalyear.start_date)
+                        & (line.date <= fiscalyear.end_date),
+                        group_by=line.resource)),
+                ]
+            for name, query in queries:
+                if backend.name == 'sqlite':
+                    sqlite_apply_types(query, [None, 'NUMERIC'])
+                cursor.execute(*query)
+                amounts[name].update(cursor)
 
         result = {n: {} for n in names}
         for resource in resources:
@@ -265,6 +268,7 @@ class ResourceNeed(ModelSQL, ModelView):
     category = fields.Selection(
         NEED_CATEGORIES, "Category", required=True,
         help="What the money is needed for.")
+    category_string = category.translated('category')
     description = fields.Char(
         "Description", help="A short description of the need.")
     currency = fields.Function(
