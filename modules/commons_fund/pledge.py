@@ -3,7 +3,7 @@
 from collections import defaultdict
 from decimal import Decimal
 
-from sql import Null
+from sql import Cast, Null
 from sql.aggregate import Sum
 from sql.conditionals import Case, Coalesce
 
@@ -13,7 +13,7 @@ from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.modules.account.exceptions import FiscalYearNotFoundError
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
-from trytond.pyson import Eval, If
+from trytond.pyson import Eval
 from trytond.tools import sqlite_apply_types
 from trytond.transaction import Transaction
 from trytond.wizard import (
@@ -64,9 +64,6 @@ class Pledge(Workflow, ModelSQL, ModelView):
         'commons.fund', "Fund", required=True, states=_states,
         domain=[
             ('company', '=', Eval('company', -1)),
-            If(Eval('state') == 'draft',
-                ('state', '=', 'open'),
-                ()),
             ],
         help="The fund that receives the money.")
     fund_type = fields.Function(
@@ -347,8 +344,8 @@ class Pledge(Workflow, ModelSQL, ModelView):
                 & (cancelling.id != invoice.id))
             .select(
                 line.commons_pledge,
-                Sum(Coalesce(line.quantity, 0) * line.unit_price).as_(
-                    'amount'),
+                Sum(Cast(Coalesce(line.quantity, 0), 'NUMERIC')
+                    * line.unit_price).as_('amount'),
                 where=where,
                 group_by=line.commons_pledge))
 

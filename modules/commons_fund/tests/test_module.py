@@ -1,14 +1,398 @@
 # This file is part of Tryton.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+import datetime as dt
+from decimal import Decimal
 
-from trytond.modules.company.tests import CompanyTestMixin
-from trytond.tests.test_tryton import ModuleTestCase
+from trytond.exceptions import UserError
+from trytond.model.exceptions import AccessError
+from trytond.modules.account.tests import create_chart, get_fiscalyear
+from trytond.modules.commons_fund.exceptions import (
+    FundLineAccessError, FundValidationError,
+    NeedValidationError, PledgeError, PledgeValidationError)
+from trytond.modules.company.tests import (
+    CompanyTestMixin, create_company, set_company)
+from trytond.pool import Pool
+from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
+
+
+def setup_host(name="ANIS"):
+    "Create a company with a chart and an open fiscal year"
+    pool = Pool()
+    FiscalYear = pool.get('account.fiscalyear')
+    company = create_company(name=name)
+    with set_company(company):
+        create_chart(company)
+        fiscalyear = get_fiscalyear(company, today=dt.date(2023, 6, 1))
+        fiscalyear.save()
+        FiscalYear.create_period([fiscalyear])
+    return company, fiscalyear
+
+
+def create_resource(company, code='LOOT', stewards=None):
+    pool = Pool()
+    Resource = pool.get('commons.resource')
+    Fund = pool.get('commons.fund')
+    resource, = Resource.create([{
+                'name': "Resource %s" % code,
+                'code': code,
+                'company': company.id,
+                'stewards': [('add', [p.id for p in stewards or []])],
+                }])
+    fund, = Fund.create([{
+                'name': "Fund %s" % code,
+                'code': code,
+                'type': 'earmarked',
+                'resource': resource.id,
+                'company': company.id,
+                }])
+    return resource, fund
 
 
 class CommonsFundTestCase(CompanyTestMixin, ModuleTestCase):
     "Test Commons Fund module"
     module = 'commons_fund'
     extras = ['account_fr']
+
+    @with_transaction()
+    def test_need_amount_positive(self):
+        "A need of zero or a negative amount is refused"
+        pool = Pool()
+        Need = pool.get('commons.resource.need')
+        company, fiscalyear = setup_host()
+        with set_company(company):
+            resource, _ = create_resource(company)
+            for amount in [Decimal(0), Decimal(-10)]:
+                with self.subTest(amount=amount):
+                    with self.assertRaisesRegex(
+                            NeedValidationError,
+                            'must have a positive amount'):
+                        Need.create([{
+                                    'resource': resource.id,
+                                    'fiscalyear': fiscalyear.id,
+                                    'category': 'hosting',
+                                    'amount': amount,
+                                    }])
+
+    @with_transaction()
+    def test_need_other_company_fiscalyear(self):
+        "A need on the fiscal year of another company is refused"
+        pool = Pool()
+        Need = pool.get('commons.resource.need')
+        company, fiscalyear = setup_host()
+        other, other_fiscalyear = setup_host("Other host")
+        with set_company(company):
+            resource, _ = create_resource(company)
+            with self.assertRaises(UserError) as cm:
+                Need.create([{
+                            'resource': resource.id,
+                            'fiscalyear': other_fiscalyear.id,
+                            'category': 'hosting',
+                            'amount': Decimal(100),
+                            }])
+            self.assertIn('Fiscal Year', cm.exception.message)
+            # Bypassing the domain still hits the rule of the model
+            need, = Need.create([{
+                        'resource': resource.id,
+                        'fiscalyear': fiscalyear.id,
+                        'category': 'hosting',
+                        'amount': Decimal(100),
+                        }])
+            need.fiscalyear = other_fiscalyear
+            with self.assertRaisesRegex(
+                    NeedValidationError, 'does not belong to the company'):
+                Need.check_fiscalyear([need])
+
+    @with_transaction()
+    def test_earmarked_fund_without_resource(self):
+        "An earmarked fund needs a resource, a pooled fund has none"
+        pool = Pool()
+        Fund = pool.get('commons.fund')
+        company, _ = setup_host()
+        with set_company(company):
+            resource, _ = create_resource(company)
+            with self.assertRaisesRegex(
+                    UserError, r'"Resource" in record "\[ORPHAN\] Orphan"'):
+                Fund.create([{
+                            'name': "Orphan", 'code': 'ORPHAN',
+                            'type': 'earmarked',
+                            'company': company.id,
+                            }])
+            with self.assertRaisesRegex(
+                    FundValidationError, 'cannot be earmarked'):
+                Fund.create([{
+                            'name': "Pool", 'code': 'POOL',
+                            'type': 'pooled',
+                            'resource': resource.id,
+                            'company': company.id,
+                            }])
+
+    @with_transaction()
+    def test_pledge_amount_positive(self):
+        "A pledge of zero or a negative amount is refused"
+        pool = Pool()
+        Pledge = pool.get('commons.pledge')
+        Party = pool.get('party.party')
+        company, fiscalyear = setup_host()
+        with set_company(company):
+            _, fund = create_resource(company)
+            funder, = Party.create([{'name': "Funder"}])
+            for amount in [Decimal(0), Decimal('-0.01')]:
+                with self.subTest(amount=amount):
+                    with self.assertRaisesRegex(
+                            PledgeValidationError,
+                            'must have a positive amount'):
+                        Pledge.create([{
+                                    'funder': funder.id,
+                                    'fund': fund.id,
+                                    'amount': amount,
+                                    'currency': company.currency.id,
+                                    'date': dt.date(2023, 2, 1),
+                                    'fiscalyear': fiscalyear.id,
+                                    }])
+
+    @with_transaction()
+    def test_pledge_closed_fund(self):
+        "A pledge on a closed fund is refused"
+        pool = Pool()
+        Pledge = pool.get('commons.pledge')
+        Fund = pool.get('commons.fund')
+        Party = pool.get('party.party')
+        company, fiscalyear = setup_host()
+        with set_company(company):
+            _, fund = create_resource(company)
+            funder, = Party.create([{'name': "Funder"}])
+            pledge, = Pledge.create([{
+                        'funder': funder.id,
+                        'fund': fund.id,
+                        'amount': Decimal(100),
+                        'currency': company.currency.id,
+                        'date': dt.date(2023, 2, 1),
+                        'fiscalyear': fiscalyear.id,
+                        }])
+            Fund.close([fund])
+
+            with self.assertRaisesRegex(UserError, 'closed fund'):
+                Pledge.create([{
+                            'funder': funder.id,
+                            'fund': fund.id,
+                            'amount': Decimal(100),
+                            'currency': company.currency.id,
+                            'date': dt.date(2023, 2, 1),
+                            'fiscalyear': fiscalyear.id,
+                            }])
+            with self.assertRaisesRegex(FundValidationError, 'is closed'):
+                Pledge.confirm([pledge])
+            self.assertEqual(pledge.state, 'draft')
+
+    @with_transaction()
+    def test_request_more_than_pledged(self):
+        "Requesting a payment above the pledge or of nothing is refused"
+        pool = Pool()
+        Pledge = pool.get('commons.pledge')
+        Party = pool.get('party.party')
+        company, fiscalyear = setup_host()
+        with set_company(company):
+            _, fund = create_resource(company)
+            funder, = Party.create([{'name': "Funder"}])
+            pledge, = Pledge.create([{
+                        'funder': funder.id,
+                        'fund': fund.id,
+                        'amount': Decimal(100),
+                        'currency': company.currency.id,
+                        'date': dt.date(2023, 2, 1),
+                        'fiscalyear': fiscalyear.id,
+                        }])
+            with self.assertRaisesRegex(PledgeError, 'must be confirmed'):
+                pledge.check_request(Decimal(10))
+            Pledge.confirm([pledge])
+            for amount in [Decimal(0), Decimal(-1)]:
+                with self.assertRaisesRegex(PledgeError, 'must be positive'):
+                    pledge.check_request(amount)
+            with self.assertRaisesRegex(
+                    PledgeError, r'more than what remains to request: 100'):
+                pledge.check_request(Decimal('100.01'))
+            pledge.check_request(Decimal(100))
+
+    @with_transaction()
+    def test_invoice_line_other_company_fund(self):
+        "An invoice line cannot be charged to another company's fund"
+        pool = Pool()
+        Account = pool.get('account.account')
+        Invoice = pool.get('account.invoice')
+        Journal = pool.get('account.journal')
+        Party = pool.get('party.party')
+        company, _ = setup_host()
+        other, _ = setup_host("Other host")
+        with set_company(company):
+            _, fund = create_resource(company)
+        with set_company(other):
+            party, = Party.create([{'name': "Customer"}])
+            journal, = Journal.search([('type', '=', 'revenue')], limit=1)
+            receivable, = Account.search([
+                    ('company', '=', other.id),
+                    ('type.receivable', '=', True),
+                    ('closed', '!=', True),
+                    ], limit=1)
+            revenue, = Account.search([
+                    ('company', '=', other.id),
+                    ('type.revenue', '=', True),
+                    ('closed', '!=', True),
+                    ], limit=1)
+            with self.assertRaises(UserError) as cm:
+                Invoice.create([{
+                            'type': 'out',
+                            'company': other.id,
+                            'party': party.id,
+                            'invoice_address': party.addresses[0].id
+                            if party.addresses else None,
+                            'journal': journal.id,
+                            'account': receivable.id,
+                            'currency': other.currency.id,
+                            'lines': [('create', [{
+                                            'company': other.id,
+                                            'account': revenue.id,
+                                            'quantity': 1,
+                                            'unit_price': Decimal(10),
+                                            'commons_fund': fund.id,
+                                            }])],
+                            }])
+            self.assertIn('Commons Fund', cm.exception.message)
+            self.assertIn('not valid according to its domain',
+                cm.exception.message)
+
+    @with_transaction()
+    def test_fund_line_append_only(self):
+        "Fund lines are never edited nor deleted"
+        pool = Pool()
+        FundLine = pool.get('commons.fund.line')
+        company, _ = setup_host()
+        with set_company(company):
+            _, fund = create_resource(company)
+            line, = FundLine.create([{
+                        'fund': fund.id,
+                        'date': dt.date(2023, 3, 1),
+                        'kind': 'adjustment',
+                        'amount': Decimal(10),
+                        }])
+            with self.assertRaisesRegex(
+                    FundLineAccessError, 'reverse it with a new line'):
+                FundLine.write([line], {'amount': Decimal(20)})
+            with self.assertRaisesRegex(
+                    FundLineAccessError, 'reverse it with a new line'):
+                FundLine.delete([line])
+            self.assertEqual(FundLine(line.id).amount, Decimal(10))
+
+    @with_transaction()
+    def test_fund_amounts_one_query(self):
+        "The amounts of many funds are read with the same queries as one"
+        pool = Pool()
+        Fund = pool.get('commons.fund')
+        FundLine = pool.get('commons.fund.line')
+        company, _ = setup_host()
+        with set_company(company):
+            funds = [create_resource(company, 'R%s' % i)[1]
+                for i in range(12)]
+            FundLine.create([{
+                        'fund': f.id,
+                        'date': dt.date(2023, 3, 1),
+                        'kind': kind,
+                        'amount': amount,
+                        }
+                    for i, f in enumerate(funds)
+                    for kind, amount in [
+                        ('receipt', Decimal(100 + i)),
+                        ('fee', Decimal(-5)),
+                        ('allocation', Decimal(20)),
+                        ('expense', Decimal(-30)),
+                        ]])
+            result = Fund.get_amounts(funds, [
+                    'received', 'allocated', 'spent', 'balance',
+                    'available'])
+            for i, fund in enumerate(funds):
+                self.assertEqual(result['received'][fund.id], 100 + i)
+                self.assertEqual(result['allocated'][fund.id], 20)
+                self.assertEqual(result['spent'][fund.id], 30)
+                self.assertEqual(result['balance'][fund.id], 85 + i)
+                self.assertEqual(result['available'][fund.id], 85 + i)
+
+            cursor = Transaction().connection.cursor()
+            executed = []
+
+            def count(records):
+                class Cursor:
+                    def __getattr__(self, name):
+                        return getattr(cursor, name)
+
+                    def execute(self, *args, **kwargs):
+                        executed.append(args)
+                        return cursor.execute(*args, **kwargs)
+
+                    def __iter__(self):
+                        return iter(cursor)
+                connection = Transaction().connection
+                original = connection.cursor
+                connection.cursor = lambda *a, **k: Cursor()
+                try:
+                    executed.clear()
+                    Fund.get_amounts(records, ['balance', 'pledged'])
+                    return len(executed)
+                finally:
+                    connection.cursor = original
+            self.assertEqual(count(funds[:1]), count(funds))
+
+    @with_transaction()
+    def test_steward_edits_only_stewarded(self):
+        "A steward edits the resources and needs they steward only"
+        pool = Pool()
+        Group = pool.get('res.group')
+        ModelData = pool.get('ir.model.data')
+        Need = pool.get('commons.resource.need')
+        Party = pool.get('party.party')
+        Resource = pool.get('commons.resource')
+        User = pool.get('res.user')
+        company, fiscalyear = setup_host()
+        with set_company(company):
+            steward, other = Party.create([
+                    {'name': "Steward"}, {'name': "Other steward"}])
+            mine, _ = create_resource(company, 'MINE', [steward])
+            theirs, _ = create_resource(company, 'THEIRS', [other])
+            group = Group(ModelData.get_id(
+                    'commons_fund', 'group_commons_steward'))
+            user, = User.create([{
+                        'login': 'steward',
+                        'name': "Steward",
+                        'party': steward.id,
+                        'groups': [('add', [group.id])],
+                        'companies': [('add', [company.id])],
+                        'company': company.id,
+                        }])
+        with Transaction().set_user(user.id), \
+                Transaction().set_context(
+                    _check_access=True, company=company.id):
+            self.assertEqual(
+                {r.code for r in Resource.search([])}, {'MINE', 'THEIRS'})
+            Resource.write([Resource(mine.id)], {'description': "Ours"})
+            Need.create([{
+                        'resource': mine.id,
+                        'fiscalyear': fiscalyear.id,
+                        'category': 'hosting',
+                        'amount': Decimal(600),
+                        }])
+            with self.assertRaises(AccessError):
+                Resource.write(
+                    [Resource(theirs.id)], {'description': "Not ours"})
+            with self.assertRaises(AccessError):
+                Need.create([{
+                            'resource': theirs.id,
+                            'fiscalyear': fiscalyear.id,
+                            'category': 'hosting',
+                            'amount': Decimal(600),
+                            }])
+            with self.assertRaises(AccessError):
+                Resource.write(
+                    [Resource(mine.id)], {'stewards': [('add', [other.id])]})
+        self.assertEqual(Resource(mine.id).description, "Ours")
 
 
 del ModuleTestCase
