@@ -3,8 +3,9 @@
 from collections import defaultdict
 from decimal import Decimal
 
+from sql import Cast
 from sql.aggregate import Sum
-from sql.conditionals import Case
+from sql.functions import Function
 
 from trytond import backend
 from trytond.i18n import gettext
@@ -13,7 +14,7 @@ from trytond.model import (
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval
-from trytond.tools import sqlite_apply_types
+from trytond.tools import cursor_dict, sqlite_apply_types
 from trytond.transaction import Transaction
 
 from .exceptions import FundLineAccessError, FundValidationError
@@ -27,6 +28,21 @@ FUND_LINE_KINDS = [
     ('refund', "Refund"),
     ('adjustment', "Adjustment"),
     ]
+
+
+class _Any(Function):
+    __slots__ = ()
+    _function = 'ANY'
+
+
+def _in_ids(column, ids):
+    "Return the SQL condition column IN ids"
+    if backend.name == 'postgresql':
+        # psycopg binds a list of small Python ints as int2[] and
+        # "int4 = ANY(int2[])" can not be hashed: PostgreSQL then filters
+        # each row linearly or picks a serial index scan.
+        return column == _Any(Cast(list(ids), 'INTEGER[]'))
+    return fields.SQL_OPERATORS['in'](column, ids)
 
 
 class Fund(DeactivableMixin, Workflow, ModelSQL, ModelView):
@@ -203,21 +219,27 @@ class Fund(DeactivableMixin, Workflow, ModelSQL, ModelView):
             ]
 
     @classmethod
-    def _get_line_amounts_query(cls, fund_ids):
+    def _get_line_amounts_query(cls, fund_ids, names=None):
         "Return the query of the ledger amounts by kind for the funds"
         pool = Pool()
         Line = pool.get('commons.fund.line')
         line = Line.__table__()
-
-        def kind_sum(kinds):
-            return Sum(Case((line.kind.in_(kinds), line.amount), else_=0))
+        if names is None:
+            names = {'received', 'allocated', 'spent', 'balance'}
+        columns = [line.fund.as_('fund')]
+        for name, kinds in [
+                ('received', ['receipt', 'refund']),
+                ('allocated', ['allocation']),
+                ('spent', ['expense']),
+                ]:
+            if name in names:
+                columns.append(Sum(
+                        line.amount, filter_=line.kind.in_(kinds)).as_(name))
+        if {'balance', 'available'} & set(names):
+            columns.append(Sum(line.amount).as_('balance'))
         return line.select(
-            line.fund,
-            kind_sum(['receipt', 'refund']).as_('received'),
-            kind_sum(['allocation']).as_('allocated'),
-            kind_sum(['expense']).as_('spent'),
-            Sum(line.amount).as_('balance'),
-            where=fields.SQL_OPERATORS['in'](line.fund, fund_ids),
+            *columns,
+            where=_in_ids(line.fund, fund_ids),
             group_by=line.fund)
 
     @classmethod
@@ -238,20 +260,28 @@ class Fund(DeactivableMixin, Workflow, ModelSQL, ModelView):
 
     @classmethod
     def get_amounts(cls, funds, names):
+        pool = Pool()
+        Company = pool.get('company.company')
         cursor = Transaction().connection.cursor()
         received, allocated, spent, balance, pledged = (
             defaultdict(Decimal) for _ in range(5))
         committed = {}
         ids = [f.id for f in funds]
-        query = cls._get_line_amounts_query(ids)
-        if backend.name == 'sqlite':
-            sqlite_apply_types(query, [None] + ['NUMERIC'] * 4)
-        cursor.execute(*query)
-        for fund_id, receipt, allocation, expense, total in cursor:
-            received[fund_id] = receipt
-            allocated[fund_id] = allocation
-            spent[fund_id] = -expense
-            balance[fund_id] = total
+        line_names = {
+            'received', 'allocated', 'spent', 'balance', 'available'
+            } & set(names)
+        if line_names:
+            query = cls._get_line_amounts_query(ids, line_names)
+            if backend.name == 'sqlite':
+                sqlite_apply_types(
+                    query, [None] + ['NUMERIC'] * (len(query.columns) - 1))
+            cursor.execute(*query)
+            for row in cursor_dict(cursor):
+                fund_id = row['fund']
+                received[fund_id] = row.get('received')
+                allocated[fund_id] = row.get('allocated')
+                spent[fund_id] = -(row.get('spent') or 0)
+                balance[fund_id] = row.get('balance')
         if 'pledged' in names:
             query = cls._get_pledged_query(ids)
             if backend.name == 'sqlite':
@@ -261,20 +291,28 @@ class Fund(DeactivableMixin, Workflow, ModelSQL, ModelView):
         if {'committed', 'available'} & set(names):
             committed.update(cls._get_committed(ids))
 
+        # Round with the currency of each company, not through the currency
+        # Function field of each fund (one getter call per fund)
+        fund_company = {
+            f['id']: f['company'] for f in cls.read(ids, ['company'])}
+        rounds = {
+            c.id: c.currency.round
+            for c in Company.browse(set(fund_company.values()))}
         result = {n: {} for n in names}
-        for fund in funds:
-            round_ = fund.currency.round
+        for fund_id in ids:
+            round_ = rounds[fund_company[fund_id]]
             values = {
-                'pledged': pledged[fund.id],
-                'received': received[fund.id],
-                'allocated': allocated[fund.id],
-                'spent': spent[fund.id],
-                'balance': balance[fund.id],
-                'committed': committed.get(fund.id, Decimal(0)),
+                'pledged': pledged[fund_id],
+                'received': received[fund_id],
+                'allocated': allocated[fund_id],
+                'spent': spent[fund_id],
+                'balance': balance[fund_id],
+                'committed': committed.get(fund_id, Decimal(0)),
                 }
-            values['available'] = values['balance'] - values['committed']
+            values['available'] = (
+                (values['balance'] or Decimal(0)) - values['committed'])
             for name in names:
-                result[name][fund.id] = round_(values[name] or Decimal(0))
+                result[name][fund_id] = round_(values[name] or Decimal(0))
         return result
 
     @classmethod

@@ -1,0 +1,500 @@
+# This file is part of Tryton.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Fill a database with the demo of the common account of the commons.
+
+The database must exist with the modules commons_fund and account_fr
+activated (scripts/demo.sh makes it with trytond-admin).  The demo is the
+association ANIS hosting the six commons of the tiers-lieux of the seed,
+with the LOOT 2023 funding closed and the current year under way.  Run on
+a database that already holds the demo, it says so and changes nothing.
+"""
+import argparse
+import datetime as dt
+import sys
+import time
+from decimal import Decimal
+
+import demo_data as data
+from proteus import Model, Wizard
+from proteus import config as pconfig
+
+STEPS = 9
+
+
+class Demo:
+
+    def __init__(self, config, today=None):
+        self.config = config
+        self.today = today or dt.date.today()
+        self.year = self.today.year
+        self.step_no = 0
+        self.started = time.monotonic()
+        self.parties = {}
+        self.resources = {}
+        self.funds = {}
+        self.fiscalyears = {}
+
+    def step(self, text):
+        self.step_no += 1
+        print("[%d/%d] %s ..." % (self.step_no, STEPS, text), flush=True)
+
+    def info(self, text):
+        print("      %s" % text, flush=True)
+
+    def date(self, month, day, year=None):
+        "The date in the year, never after today in the current year"
+        year = year or self.year
+        return min(dt.date(year, month, day), self.today) \
+            if year == self.year else dt.date(year, month, day)
+
+    def party(self, name):
+        Party = Model.get('party.party')
+        if name not in self.parties:
+            party = Party(name=name)
+            party.save()
+            self.parties[name] = party
+        return self.parties[name]
+
+    # -- steps ---------------------------------------------------------------
+
+    def create_company(self):
+        self.step("Host company %s (EUR)" % data.COMPANY['name'])
+        Country = Model.get('country.country')
+        Currency = Model.get('currency.currency')
+        Party = Model.get('party.party')
+        User = Model.get('res.user')
+
+        code, name, symbol = data.COMPANY['currency']
+        currencies = Currency.find([('code', '=', code)])
+        if currencies:
+            currency, = currencies
+        else:
+            currency = Currency(
+                name=name, code=code, symbol=symbol,
+                rounding=Decimal('0.01'))
+            currency.save()
+        countries = Country.find([('code', '=', data.COMPANY['country_code'])])
+        if countries:
+            country, = countries
+        else:
+            country = Country(
+                name=data.COMPANY['country_name'],
+                code=data.COMPANY['country_code'])
+            country.save()
+
+        party = Party(name=data.COMPANY['name'])
+        address, = party.addresses
+        address.city = data.COMPANY['city']
+        address.postal_code = data.COMPANY['postal_code']
+        address.country = country
+        party.save()
+        self.company_party = party
+
+        company_config = Wizard('company.company.config')
+        company_config.execute('company')
+        company = company_config.form
+        company.party = party
+        company.currency = currency
+        company.timezone = data.COMPANY['timezone']
+        company_config.execute('add')
+        # The wizard sets the company on the admin user: reload its context
+        self.config._context = User.get_preferences(True, {})
+        self.company, = Model.get('company.company').find()
+        self.info("company %s, currency %s" % (
+                self.company.rec_name, currency.code))
+
+    def create_chart(self):
+        self.step("French chart of accounts and fiscal years")
+        Account = Model.get('account.account')
+        AccountTemplate = Model.get('account.account.template')
+        FiscalYear = Model.get('account.fiscalyear')
+        ModelData = Model.get('ir.model.data')
+        Sequence = Model.get('ir.sequence.strict')
+        SequenceType = Model.get('ir.sequence.type')
+
+        template = AccountTemplate(
+            ModelData.get_id('account_fr', 'root', self.config.context))
+        create_chart = Wizard('account.create_chart')
+        create_chart.execute('account')
+        create_chart.form.account_template = template
+        create_chart.form.company = self.company
+        create_chart.execute('create_account')
+
+        def account(code):
+            account, = Account.find([
+                    ('company', '=', self.company.id),
+                    ('code', '=', code),
+                    ])
+            return account
+        create_chart.form.account_receivable = account('4111')
+        create_chart.form.account_payable = account('4011')
+        create_chart.execute('create_properties')
+        self.info("%d accounts, receivable 4111, payable 4011" % len(
+                Account.find([('company', '=', self.company.id)])))
+
+        move_type = SequenceType(ModelData.get_id(
+                'account', 'sequence_type_account_move', self.config.context))
+        invoice_type = SequenceType(ModelData.get_id(
+                'account_invoice', 'sequence_type_account_invoice',
+                self.config.context))
+        for year in sorted({2023, self.year}):
+            move_sequence = Sequence(
+                name=str(year), sequence_type=move_type,
+                company=self.company)
+            move_sequence.save()
+            invoice_sequence = Sequence(
+                name="Factures %s" % year, sequence_type=invoice_type,
+                prefix='%s-' % year, padding=4, company=self.company)
+            invoice_sequence.save()
+            fiscalyear = FiscalYear(name=str(year), company=self.company)
+            fiscalyear.start_date = dt.date(year, 1, 1)
+            fiscalyear.end_date = dt.date(year, 12, 31)
+            fiscalyear.move_sequence = move_sequence
+            sequences, = fiscalyear.invoice_sequences
+            sequences.out_invoice_sequence = invoice_sequence
+            sequences.out_credit_note_sequence = invoice_sequence
+            sequences.in_invoice_sequence = invoice_sequence
+            sequences.in_credit_note_sequence = invoice_sequence
+            fiscalyear.save()
+            fiscalyear.click('create_period')
+            self.fiscalyears[year] = fiscalyear
+            self.info("fiscal year %s with %d periods" % (
+                    fiscalyear.name, len(fiscalyear.periods)))
+
+    def create_configuration(self):
+        self.step("Commons configuration (accounts, journals, payment)")
+        Configuration = Model.get('commons.configuration')
+        Journal = Model.get('account.journal')
+        PaymentMethod = Model.get('account.invoice.payment.method')
+
+        configuration = Configuration(1)
+        expected = {
+            'subsidy_account': '741',
+            'donation_account': '7541',
+            'sponsorship_account': '7542',
+            'organisation_contribution_account': '7551',
+            'membership_account': '7561',
+            'service_account': '706',
+            'grant_receivable_account': '44171',
+            'bank_account': '5121',
+            }
+        for name, code in expected.items():
+            account = getattr(configuration, name)
+            if not account or account.code != code:
+                raise SystemExit(
+                    "The commons configuration does not propose account %s "
+                    "for %s but %s: is account_fr activated?" % (
+                        code, name, account.code if account else None))
+        revenue, = Journal.find([('code', '=', 'REV')])
+        cash, = Journal.find([('code', '=', 'CASH')])
+        configuration.revenue_journal = revenue
+        configuration.receipt_journal = cash
+        configuration.default_host_fee_rate = Decimal(0)
+        # Store what the chart proposes so the configuration shows it
+        for name in expected:
+            setattr(configuration, name, getattr(configuration, name))
+        configuration.save()
+        self.info("accounts %s" % ", ".join(
+                "%s %s" % (n.replace('_account', ''), c)
+                for n, c in expected.items()))
+        self.info("journals REV / CASH, default host fee rate 0")
+
+        self.payment_method = PaymentMethod(name="Virement bancaire")
+        self.payment_method.company = self.company
+        self.payment_method.journal = cash
+        self.payment_method.debit_account = configuration.bank_account
+        self.payment_method.credit_account = configuration.bank_account
+        self.payment_method.save()
+        self.info("payment method %s (CASH, 5121)" % self.payment_method.name)
+
+    def create_resources(self):
+        self.step("The %d commons of the tiers-lieux and their needs"
+            % len(data.RESOURCES))
+        Party = Model.get('party.party')
+        Resource = Model.get('commons.resource')
+        for (code, name, kind, contributors, users, license, website,
+                description, needs) in data.RESOURCES:
+            resource = Resource(name=name, code=code, kind=kind)
+            resource.description = description
+            resource.license = license
+            resource.website = website
+            resource.contributors_count = Decimal(contributors)
+            resource.users_count = users
+            resource.stewards.append(
+                Party(self.party(data.STEWARDS[code]).id))
+            for fiscalyear in self.fiscalyears.values():
+                for category, amount, need_description in needs:
+                    need = resource.needs.new(
+                        fiscalyear=fiscalyear, category=category)
+                    need.description = need_description
+                    need.amount = Decimal(amount)
+            resource.save()
+            self.resources[code] = resource
+            self.info("%-12s %-10s need %9s EUR/year, %s contributors, "
+                "%d users" % (code, kind, format_amount(
+                        sum(n[1] for n in needs)), contributors, users))
+
+    def create_users(self):
+        self.step("Users: admin in the company, the steward of LOOT")
+        Group = Model.get('res.group')
+        ModelData = Model.get('ir.model.data')
+        User = Model.get('res.user')
+
+        def group(module, xml_id):
+            return Group(ModelData.get_id(module, xml_id, self.config.context))
+
+        admin, = User.find([('login', '=', 'admin')])
+        for module, xml_id in [
+                ('commons_fund', 'group_commons_admin'),
+                ('account', 'group_account'),
+                ('account', 'group_account_admin'),
+                ]:
+            admin_group = group(module, xml_id)
+            if admin_group not in admin.groups:
+                admin.groups.append(admin_group)
+        if self.company not in admin.companies:
+            admin.companies.append(self.company)
+        admin.company = self.company
+        admin.save()
+        self.config._context = User.get_preferences(True, {})
+        self.info("admin: company %s, groups %s" % (
+                self.company.rec_name,
+                ", ".join(sorted(g.name for g in admin.groups))))
+
+        steward = User(
+            login=data.STEWARD_USER['login'], name=data.STEWARD_USER['name'])
+        steward.password = data.STEWARD_USER['password']
+        steward.groups.append(group('commons_fund', 'group_commons_steward'))
+        steward.companies.append(self.company)
+        steward.company = self.company
+        resource = self.resources[data.STEWARD_USER['resource']]
+        steward.party = resource.stewards[0]
+        steward.save()
+        self.info("%s (password %s) stewards %s as %s" % (
+                steward.login, data.STEWARD_USER['password'],
+                resource.code, steward.party.name))
+
+    def create_funds(self):
+        self.step("Funds: one earmarked fund per resource and the pooled fund")
+        Fund = Model.get('commons.fund')
+        Resource = Model.get('commons.resource')
+        for code, resource in self.resources.items():
+            fund = Fund(name="Fonds %s" % resource.name, code=code)
+            fund.type = 'earmarked'
+            fund.resource = resource
+            fund.save()
+            self.funds[code] = fund
+        pooled = Fund(
+            name=data.POOLED_FUND['name'], code=data.POOLED_FUND['code'])
+        pooled.type = 'pooled'
+        pooled.host_fee_rate = Decimal(data.POOLED_FUND['host_fee_rate'])
+        pooled.pooled_resources.extend(
+            Resource(r.id) for r in self.resources.values())
+        pooled.save()
+        self.funds[None] = pooled
+        self.info("%d earmarked funds (host fee %s)" % (
+                len(self.resources), self.funds['LOOT'].host_fee_rate or 0))
+        self.info("%s: %d resources, host fee %s %%" % (
+                pooled.rec_name, len(pooled.pooled_resources),
+                pooled.host_fee_rate * 100))
+
+    def pledge(self, fund, funder, funding_type, amount, date, fiscalyear):
+        Pledge = Model.get('commons.pledge')
+        pledge = Pledge(funder=funder, funding_type=funding_type)
+        pledge.fund = fund
+        pledge.amount = Decimal(amount).quantize(Decimal('0.01'))
+        pledge.date = date
+        pledge.fiscalyear = fiscalyear
+        pledge.save()
+        return pledge
+
+    def request_payment(self, pledge, date):
+        request = pledge.click('request_payment')
+        request.form.invoice_date = date
+        request.execute('create_')
+        invoice, = request.actions[0]
+        invoice.click('post')
+        return invoice
+
+    def pay(self, invoice, date):
+        pay = invoice.click('pay')
+        pay.form.payment_method = self.payment_method
+        pay.form.date = date
+        pay.execute('choice')
+
+    def record_receipt(self, pledge, date):
+        receipt = pledge.click('record_receipt')
+        receipt.form.date = date
+        # The button of the wizard that posts the receipt
+        state, = [s for s in receipt.states if s != 'end']
+        receipt.execute(state)
+
+    def create_loot_2023(self):
+        self.step("Pledges of LOOT 2023 (the seed's closed funding)")
+        fiscalyear = self.fiscalyears[2023]
+        for funder, funding_type, amount, date, how in data.LOOT_2023:
+            party = self.party(funder) if funder else self.company_party
+            pledge = self.pledge(
+                self.funds['LOOT'], party, funding_type, amount,
+                dt.date(*date), fiscalyear)
+            pledge.click('confirm')
+            if how[0] == 'invoice':
+                invoice = self.request_payment(pledge, dt.date(*how[1]))
+                self.pay(invoice, dt.date(*how[2]))
+                way = "invoice %s posted %s, paid %s" % (
+                    invoice.number, invoice.invoice_date, dt.date(*how[2]))
+            else:
+                self.record_receipt(pledge, dt.date(*how[1]))
+                way = "received %s without invoice" % dt.date(*how[1])
+            pledge.reload()
+            self.info("%-20s %-25s %9s EUR: %s, %s" % (
+                    party.name, funding_type, format_amount(amount), way,
+                    pledge.state))
+
+    def create_current_year(self):
+        self.step("Pledges of %d (the year under way)" % self.year)
+        fiscalyear = self.fiscalyears[self.year]
+        for (code, funder, funding_type, amount, date, how
+                ) in data.CURRENT_YEAR:
+            party = self.party(funder) if funder else self.company_party
+            fund = self.funds[code]
+            pledge = self.pledge(
+                fund, party, funding_type, amount, self.date(*date),
+                fiscalyear)
+            way = "draft"
+            if how != 'draft':
+                pledge.click('confirm')
+                way = "confirmed"
+            if how[0] == 'invoice':
+                invoice = self.request_payment(pledge, self.date(*how[1]))
+                way = "invoice %s posted, not paid" % invoice.number
+            elif how[0] == 'paid':
+                invoice = self.request_payment(pledge, self.date(*how[1]))
+                self.pay(invoice, self.date(*how[2]))
+                way = "invoice %s posted and paid" % invoice.number
+            elif how[0] == 'receipt':
+                self.record_receipt(pledge, self.date(*how[1]))
+                way = "received without invoice"
+            pledge.reload()
+            self.info("%-12s %-38s %9s EUR: %s, %s" % (
+                    fund.code, party.name, format_amount(amount), way,
+                    pledge.state))
+
+    def close_config_wizard(self):
+        "Do not open the module configuration wizard at the first login"
+        Item = Model.get('ir.module.config_wizard.item')
+        items = Item.find([('state', '=', 'open')])
+        for item in items:
+            item.state = 'done'
+        Item.save(items)
+
+    def summary(self):
+        self.step("Summary")
+        Fund = Model.get('commons.fund')
+        FundLine = Model.get('commons.fund.line')
+        Invoice = Model.get('account.invoice')
+        Pledge = Model.get('commons.pledge')
+        Resource = Model.get('commons.resource')
+
+        pledges = Pledge.find([])
+        states = {}
+        for pledge in pledges:
+            states[pledge.state] = states.get(pledge.state, 0) + 1
+        self.info("%d resources, %d funds, %d pledges (%s), %d invoices, "
+            "%d fund lines" % (
+                len(Resource.find([])), len(Fund.find([])), len(pledges),
+                ", ".join("%d %s" % (n, s) for s, n in sorted(states.items())),
+                len(Invoice.find([])), len(FundLine.find([]))))
+        for year, fiscalyear in sorted(self.fiscalyears.items()):
+            self.info("Funding of %d:" % year)
+            self.info("  %-12s %10s %10s %10s %8s" % (
+                    "resource", "need", "pledged", "received", "coverage"))
+            with self.config.set_context(fiscalyear=fiscalyear.id):
+                for resource in Resource.find([]):
+                    self.info("  %-12s %10s %10s %10s %8s" % (
+                            resource.code,
+                            format_amount(resource.need_amount),
+                            format_amount(resource.pledged_amount),
+                            format_amount(resource.received_amount),
+                            format_rate(resource.coverage)))
+        with self.config.set_context(fiscalyear=self.fiscalyears[2023].id):
+            loot = Resource(self.resources['LOOT'].id)
+            coverage = loot.coverage
+        self.info("LOOT 2023 coverage: %s" % format_rate(coverage))
+        if coverage is None or abs(coverage - 1) > 1e-6:
+            raise SystemExit(
+                "LOOT 2023 should be fully funded, its coverage is %s"
+                % format_rate(coverage))
+        for fund in Fund.find([]):
+            if fund.received or fund.balance:
+                self.info("  fund %-40s received %10s balance %10s" % (
+                        fund.rec_name, format_amount(fund.received),
+                        format_amount(fund.balance)))
+        self.info("Demo ready in %.1f s." % (time.monotonic() - self.started))
+
+    def run(self):
+        self.create_company()
+        self.create_chart()
+        self.create_configuration()
+        self.create_resources()
+        self.create_users()
+        self.create_funds()
+        self.create_loot_2023()
+        self.create_current_year()
+        self.close_config_wizard()
+        self.summary()
+
+
+def format_amount(amount):
+    if amount is None:
+        return ''
+    return '{:,.2f}'.format(Decimal(amount))
+
+
+def format_rate(rate):
+    if rate is None:
+        return '-'
+    return '%.0f %%' % (rate * 100)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        description="Fill a Tryton database with the demo of the common "
+        "account of the commons (ANIS and the commons of the tiers-lieux). "
+        "The database must exist with commons_fund and account_fr "
+        "activated.")
+    parser.add_argument(
+        '-c', '--config', dest='config_file', required=True,
+        help="the trytond configuration file")
+    parser.add_argument(
+        '-d', '--database', required=True, help="the database name")
+    options = parser.parse_args(argv)
+
+    config = pconfig.set_trytond(
+        options.database, config_file=options.config_file)
+    Company = Model.get('company.company')
+    Module = Model.get('ir.module')
+    missing = {'commons_fund', 'account_fr'} - {m.name for m in Module.find([
+                ('name', 'in', ['commons_fund', 'account_fr']),
+                ('state', '=', 'activated'),
+                ])}
+    if missing:
+        print("The database %s lacks the module(s) %s: make it with "
+            "trytond-admin -c %s -d %s --all --activate-dependencies "
+            "-u commons_fund account_fr" % (
+                options.database, ", ".join(sorted(missing)),
+                options.config_file, options.database), file=sys.stderr)
+        return 1
+    companies = Company.find([])
+    if companies:
+        print("The database %s already holds a company (%s): the demo is "
+            "there, nothing done." % (
+                options.database,
+                ", ".join(c.rec_name for c in companies)))
+        return 0
+    Demo(config).run()
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,126 @@
+# This file is part of Tryton.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""The data of the demo: the commons of the tiers-lieux hosted by ANIS.
+
+The six resources, their yearly needs and community sizes come from the
+table of shared/seeds/anis-compte-commun-des-communs.txt ("100 +" users
+are recorded as 100); the split of each need into categories, the stewards
+and the funders of the current year are plausible inventions for the demo.
+The LOOT 2023 funding is the one of the seed: 3,000 EUR through the Fabrique
+Monscobar, 1,460 EUR through the CAE OPTEOS and 1,140 EUR through ANIS.
+"""
+
+COMPANY = {
+    'name': "Association ANIS",
+    'city': "Lille",
+    'postal_code': "59000",
+    'country_code': 'FR',
+    'country_name': "France",
+    'currency': ('EUR', "Euro", '€'),
+    'timezone': 'Europe/Paris',
+    }
+
+# Steward party name, by resource code
+STEWARDS = {
+    'DOKOS': "Communauté Dokos",
+    'LOOT': "Collectif LOOT",
+    'CHAT-TL': "Animation du Chat Tiers-Lieux",
+    'FORUM-TL': "Animation du Forum Tiers-Lieux",
+    'COMMUNECTER': "Association Open Atlas",
+    'MOVILAB': "Association Movilab",
+    }
+
+# The user who stewards LOOT in the web client
+STEWARD_USER = {
+    'login': 'steward',
+    'name': "Camille, Collectif LOOT",
+    'password': 'steward-demo-2026',
+    'resource': 'LOOT',
+    }
+
+# code, name, kind, contributors, users, license, website, description,
+# needs as (category, amount, description); the needs are the same for
+# 2023 and for the current year.
+RESOURCES = [
+    ('DOKOS', "DOKOS", 'software', '8', 100, 'GPL-3.0', 'https://dokos.io',
+        "Logiciel de gestion des tiers-lieux (espaces, réservations, "
+        "facturation, communauté).", [
+            ('development', 56000, "Nouvelles fonctionnalités"),
+            ('maintenance', 18000, "Correctifs et montées de version"),
+            ('hosting', 7400, "Hébergement des instances communes"),
+            ('coordination', 12000, "Animation de la communauté"),
+            ]),
+    ('LOOT', "Logiciel LOOT", 'software', '3', 35, 'AGPL-3.0', None,
+        "Logiciel libre des tiers-lieux.", [
+            ('development', 2400, "Micro développements"),
+            ('maintenance', 1600, "Correctifs de bugs"),
+            ('security', 1000, "Sécurisation"),
+            ('hosting', 600, "Hébergement du serveur de test"),
+            ]),
+    ('CHAT-TL', "Chat Tiers-Lieux", 'other', '0.5', 100, None, None,
+        "Messagerie instantanée commune des tiers-lieux.", [
+            ('hosting', 1200, "Hébergement du service"),
+            ('maintenance', 500, "Mises à jour"),
+            ('coordination', 800, "Modération et animation"),
+            ]),
+    ('FORUM-TL', "Forum Tiers-Lieux", 'other', '0.5', 100, None, None,
+        "Forum d'entraide des tiers-lieux.", [
+            ('hosting', 900, "Hébergement du service"),
+            ('maintenance', 600, "Mises à jour"),
+            ('coordination', 1000, "Modération et animation"),
+            ]),
+    ('COMMUNECTER', "Communecter", 'software', '8', 100, 'AGPL-3.0',
+        'https://www.communecter.org',
+        "Réseau social libre de la société civile et des territoires.", [
+            ('development', 22000, "Nouvelles fonctionnalités"),
+            ('maintenance', 7500, "Correctifs"),
+            ('hosting', 4000, "Hébergement"),
+            ('coordination', 5000, "Animation de la communauté"),
+            ]),
+    ('MOVILAB', "Movilab", 'knowledge', '20', 100, 'CC-BY-SA-4.0',
+        'https://movilab.org',
+        "Wiki de la documentation partagée des tiers-lieux.", [
+            ('coordination', 12000, "Animation et documentation"),
+            ('maintenance', 3500, "Maintenance du wiki"),
+            ('hosting', 1500, "Hébergement"),
+            ('other', 4000, "Rédaction et traduction des contenus"),
+            ]),
+    ]
+
+POOLED_FUND = {
+    'code': 'COMMUNS-TL',
+    'name': "Fonds commun des communs des tiers-lieux",
+    'host_fee_rate': '0.05',
+    }
+
+# The LOOT 2023 funding of the seed: funder (None for the host itself),
+# funding type, amount, pledge date and how the money comes in:
+# ('invoice', invoice date, payment date) or ('receipt', receipt date).
+LOOT_2023 = [
+    ("Fabrique Monscobar", 'sponsorship', 3000, (2023, 2, 1),
+        ('invoice', (2023, 3, 1), (2023, 3, 28))),
+    ("CAE OPTEOS", 'organisation_contribution', 1460, (2023, 2, 15),
+        ('invoice', (2023, 3, 15), (2023, 4, 12))),
+    (None, 'organisation_contribution', 1140, (2023, 3, 1),
+        ('receipt', (2023, 5, 2))),
+    ]
+
+# The current year: fund code (None: the pooled fund), funder, funding
+# type, amount, (month, day) of the pledge, state and how far it went:
+# 'draft', 'confirmed', ('invoice', (month, day)) posted but unpaid,
+# ('paid', (month, day), (month, day)) or ('receipt', (month, day)).
+# Invoices are numbered in date order: keep them so.
+CURRENT_YEAR = [
+    ('LOOT', "Fabrique Monscobar", 'sponsorship', 3000, (1, 20),
+        ('paid', (2, 1), (2, 26))),
+    ('LOOT', None, 'organisation_contribution', 1200, (1, 20),
+        ('receipt', (3, 2))),
+    ('DOKOS', "Région Hauts-de-France", 'subsidy', 40000, (3, 10),
+        ('invoice', (4, 1))),
+    ('MOVILAB', "CAE OPTEOS", 'organisation_contribution', 2500, (5, 4),
+        'confirmed'),
+    ('COMMUNECTER', "Fondation pour les communs numériques", 'donation',
+        15000, (9, 15), 'draft'),
+    (None, "Claire Dubois", 'donation', 500, (6, 12),
+        ('receipt', (6, 12))),
+    ]
