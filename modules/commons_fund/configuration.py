@@ -63,42 +63,45 @@ ACCOUNTS = [
         "The account credited by the value of services given in kind."),
     ('dedicated_subsidy_account', "Dedicated Funds on Subsidies", None,
         'account_template_194',
-        "The liability account of unused subsidies reported to next year."),
+        "The liability account of unused subsidies carried forward to "
+        "next year."),
     ('dedicated_organisation_account',
         "Dedicated Funds on Organisation Contributions", None,
         'account_template_195',
         "The liability account of unused contributions of other "
-        "organisations reported to next year."),
+        "organisations carried forward to next year."),
     ('dedicated_generosity_account', "Dedicated Funds on Public Generosity",
         None, 'account_template_196',
         "The liability account of unused resources of public generosity "
-        "reported to next year."),
+        "carried forward to next year."),
     ('dedicated_subsidy_report_account',
-        "Report of Dedicated Subsidies", 'income', 'account_template_6894',
-        "The expense account debited when unused subsidies are reported."),
+        "Subsidies Carried Forward", 'income', 'account_template_6894',
+        "The expense account debited when unused subsidies are carried "
+        "forward to dedicated funds."),
     ('dedicated_organisation_report_account',
-        "Report of Dedicated Organisation Contributions", 'income',
+        "Organisation Contributions Carried Forward", 'income',
         'account_template_6895',
         "The expense account debited when unused contributions of other "
-        "organisations are reported."),
+        "organisations are carried forward."),
     ('dedicated_generosity_report_account',
-        "Report of Dedicated Public Generosity", 'income',
+        "Public Generosity Carried Forward", 'income',
         'account_template_6896',
         "The expense account debited when unused resources of public "
-        "generosity are reported."),
+        "generosity are carried forward."),
     ('dedicated_subsidy_use_account',
         "Use of Dedicated Subsidies", 'income', 'account_template_7894',
-        "The income account credited when reported subsidies are used."),
+        "The income account credited when subsidies carried forward are "
+        "used."),
     ('dedicated_organisation_use_account',
         "Use of Dedicated Organisation Contributions", 'income',
         'account_template_7895',
-        "The income account credited when reported contributions of other "
-        "organisations are used."),
+        "The income account credited when carried forward contributions of "
+        "other organisations are used."),
     ('dedicated_generosity_use_account',
         "Use of Dedicated Public Generosity", 'income',
         'account_template_7896',
-        "The income account credited when reported resources of public "
-        "generosity are used."),
+        "The income account credited when carried forward resources of "
+        "public generosity are used."),
     ]
 JOURNALS = [
     ('revenue_journal', "Revenue Journal", 'revenue', 'journal_revenue',
@@ -211,7 +214,7 @@ class Configuration(
         if not value:
             raise ConfigurationError(gettext(
                     'commons_fund.msg_configuration_missing',
-                    field=getattr(self.__class__, name).string))
+                    field=self.__names__(name)['field']))
         return value
 
 
