@@ -227,7 +227,10 @@ class CommonsFundTestCase(CompanyTestMixin, ModuleTestCase):
         with set_company(company):
             _, fund = create_resource(company)
         with set_company(other):
-            party, = Party.create([{'name': "Customer"}])
+            party, = Party.create([{
+                        'name': "Customer",
+                        'addresses': [('create', [{}])],
+                        }])
             journal, = Journal.search([('type', '=', 'revenue')], limit=1)
             receivable, = Account.search([
                     ('company', '=', other.id),
@@ -244,8 +247,7 @@ class CommonsFundTestCase(CompanyTestMixin, ModuleTestCase):
                             'type': 'out',
                             'company': other.id,
                             'party': party.id,
-                            'invoice_address': party.addresses[0].id
-                            if party.addresses else None,
+                            'invoice_address': party.addresses[0].id,
                             'journal': journal.id,
                             'account': receivable.id,
                             'currency': other.currency.id,
