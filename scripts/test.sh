@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# Run every test (modules/*/tests and tests/) with pytest, on SQLite and then
+# on PostgreSQL, and print a summary per backend.
+# Usage: scripts/test.sh [pytest arguments, e.g. -k fund -x]
+#   TEST_BACKENDS="sqlite postgresql"   backends to run, in this order
+#   TEST_PATHS="tests/test_x.py trytond.modules.commons_fund.tests"
+#                                       what to collect instead of everything
+#   TEST_POSTGRESQL_URI=postgresql://postgres@127.0.0.1:5432/
+#   CI=true   an unreachable PostgreSQL is a failure, not a warning
+# Exit status: 0 only if every backend ran tests and none failed.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+backends=${TEST_BACKENDS:-sqlite postgresql}
+pg_uri=${TEST_POSTGRESQL_URI:-postgresql://postgres@127.0.0.1:5432/}
+ci=0
+case ${CI:-} in true|1|yes) ci=1 ;; esac
+started=$SECONDS
+
+bash "$ROOT/scripts/setup.sh" --test
+_step_prefix='[test] '
+cd "$ROOT"
+
+artefacts=$VAR/artefacts
+mkdir -p "$artefacts"
+
+# Module tests are collected as the packages trytond.modules.<name>.tests
+# (through the links made by setup.sh), so that they import under the name
+# Tryton gives them; the cross-module tests/ folder is collected by path.
+targets=()
+if [ -n "${TEST_PATHS:-}" ]; then
+    read -r -a targets <<<"$TEST_PATHS"
+else
+    for name in $(module_names); do
+        if [ -f "modules/$name/tests/__init__.py" ]; then
+            targets+=("trytond.modules.$name.tests")
+        else
+            warn "modules/$name has no tests/__init__.py: its tests are not collected"
+        fi
+    done
+    if compgen -G 'tests/test_*.py' >/dev/null; then
+        targets+=("$ROOT/tests")
+    fi
+fi
+[ ${#targets[@]} -gt 0 ] || warn "no test to run: no modules/*/tests package and no tests/test_*.py"
+
+# Environment shared by every run.
+unset TRYTOND_CONFIG DB_NAME
+export TEST_NETWORK=0
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+export COMMONS_SAO_ROOT=$SAO_ROOT
+export COMMONS_CHROMIUM=$CHROMIUM
+export COMMONS_ARTEFACTS=$artefacts
+
+# The database caches are keyed by module names only, so a cache made
+# before the modules changed would be reused: start every run afresh.
+drop_pg_caches() {
+    "$VENV/bin/python" - "$pg_uri" <<'EOF'
+import sys
+
+import psycopg
+from psycopg import sql
+
+with psycopg.connect(sys.argv[1] + 'postgres', autocommit=True) as conn:
+    names = [r[0] for r in conn.execute(
+            "SELECT datname FROM pg_database "
+            "WHERE datname ~ '^test-[0-9a-f]{40}$'")]
+    for name in names:
+        try:
+            conn.execute(sql.SQL('DROP DATABASE {}').format(
+                    sql.Identifier(name)))
+        except psycopg.Error as exception:
+            print(f"    could not drop cache {name}: {exception}")
+EOF
+}
+
+postgresql_answers() {
+    "$VENV/bin/python" - "$pg_uri" <<'EOF'
+import sys
+
+import psycopg
+
+try:
+    psycopg.connect(sys.argv[1] + 'postgres', connect_timeout=5).close()
+except psycopg.Error as exception:
+    print(f"    {exception}".rstrip())
+    sys.exit(1)
+EOF
+}
+
+# outcome LOG: pytest's own closing line ("3 passed, 1 failed in 9.20s").
+outcome() {
+    local line
+    line=$(grep -E '^(=+ )?[0-9a-z, ]+ in [0-9.]+s( \([0-9:]+\))?( =+)?$' "$1" \
+        | tail -n 1 | sed -E 's/^=+ //; s/ =+$//')
+    printf '%s\n' "${line:-no pytest summary line}"
+}
+
+declare -A status=() detail=()
+overall=0
+for backend in $backends; do
+    report=$artefacts/pytest-$backend.xml
+    log=$artefacts/pytest-$backend.log
+    rm -f "$report" "$log"
+    case $backend in
+        sqlite)
+            export TRYTOND_DATABASE_URI=sqlite://
+            export DB_CACHE=$VAR/cache/sqlite
+            rm -rf "$DB_CACHE"
+            ;;
+        postgresql)
+            step "Checking that PostgreSQL answers at $pg_uri"
+            if ! postgresql_answers; then
+                if [ "$ci" = 1 ]; then
+                    status[$backend]=FAILED
+                    detail[$backend]="PostgreSQL does not answer at $pg_uri (CI=true: this is a failure)"
+                    overall=1
+                    printf '\nERROR: PostgreSQL does not answer at %s.\n' "$pg_uri" >&2
+                    printf '       Start it (pg_ctlcluster 15 main start) or set TEST_POSTGRESQL_URI.\n' >&2
+                else
+                    status[$backend]=SKIPPED
+                    detail[$backend]="PostgreSQL does not answer at $pg_uri: NOT TESTED"
+                    warn "PostgreSQL does not answer at $pg_uri: the PostgreSQL run is SKIPPED.
+    Start it (pg_ctlcluster 15 main start) or set TEST_POSTGRESQL_URI.
+    With CI=true this is a failure."
+                fi
+                continue
+            fi
+            info "it does"
+            export TRYTOND_DATABASE_URI=$pg_uri
+            export DB_CACHE=postgresql://
+            drop_pg_caches
+            ;;
+        *)
+            die "unknown backend '$backend' in TEST_BACKENDS" \
+                "Use sqlite and/or postgresql."
+            ;;
+    esac
+    step "pytest on $backend (TRYTOND_DATABASE_URI=$TRYTOND_DATABASE_URI DB_CACHE=$DB_CACHE)"
+    run_started=$SECONDS
+    set +e
+    "$VENV/bin/python" -m pytest --junitxml="$report" \
+        -o junit_suite_name="$backend" \
+        --pyargs "${targets[@]}" "$@" 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    set -e
+    took=$(elapsed $((SECONDS - run_started)))
+    case $rc in
+        0) status[$backend]=PASSED ;;
+        5) status[$backend]=FAILED
+           warn "pytest collected no test on $backend (exit status 5)" ;;
+        *) status[$backend]=FAILED ;;
+    esac
+    [ "$rc" = 0 ] || overall=1
+    detail[$backend]="$(outcome "$log") (pytest exit status $rc, $took)"
+    [ "$backend" != postgresql ] || drop_pg_caches
+done
+
+step "Summary ($(elapsed $((SECONDS - started))) in all; reports in var/artefacts/)"
+total_passed=0
+total_failed=0
+for backend in $backends; do
+    printf '    %-11s %-8s %s\n' "$backend" "${status[$backend]:-NOT RUN}" \
+        "${detail[$backend]:-}"
+    line=${detail[$backend]:-}
+    if [[ $line =~ (^|, )([0-9]+)\ passed ]]; then
+        total_passed=$((total_passed + BASH_REMATCH[2]))
+    fi
+    for what in failed 'errors?'; do
+        if [[ $line =~ (^|, )([0-9]+)\ $what ]]; then
+            total_failed=$((total_failed + BASH_REMATCH[2]))
+        fi
+    done
+done
+if [ "$overall" = 0 ] && [[ " ${status[*]} " == *" SKIPPED "* ]]; then
+    printf '\nThe test runs passed, but a backend was NOT TESTED (see above).\n'
+elif [ "$overall" = 0 ]; then
+    printf '\nAll test runs passed.\n'
+else
+    printf '\nSome test runs FAILED (see above).\n'
+fi
+printf 'total: %d passed, %d failed\n' "$total_passed" "$total_failed"
+exit "$overall"
