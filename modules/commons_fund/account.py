@@ -1,11 +1,16 @@
 # This file is part of Tryton.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
 from trytond.i18n import gettext
-from trytond.model import dualmethod, fields
+from trytond.model import ModelView, dualmethod, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
+from trytond.transaction import Transaction
 
-from .exceptions import InvoiceLineFundError
+from .exceptions import InvoiceLineFundError, SpendingError
 
 
 class Move(metaclass=PoolMeta):
@@ -18,10 +23,18 @@ class Move(metaclass=PoolMeta):
     @dualmethod
     def post(cls, moves):
         pool = Pool()
+        Fund = pool.get('commons.fund')
         FundLine = pool.get('commons.fund.line')
+        lines = [l for m in moves for l in m.lines if l.commons_fund]
+        funds = {l.commons_fund for l in lines}
+        # Spending: lock the funds first, then check, then write
+        Fund.lock_spending(funds)
         super().post(moves)
-        FundLine.create_from_move_lines(
-            [l for m in moves for l in m.lines if l.commons_fund])
+        fund_lines = FundLine.create_from_move_lines(lines)
+        spending = {
+            l.fund for l in fund_lines if l.amount < 0 and l.kind != 'fee'}
+        if spending:
+            Fund.check_available(Fund.browse(spending))
 
 
 class MoveLine(metaclass=PoolMeta):
@@ -91,6 +104,20 @@ class InvoiceLine(metaclass=PoolMeta):
             },
         help="The pledge this line requests the payment of.")
 
+    commons_approved_by = fields.Many2One(
+        'res.user', "Approved by", readonly=True, ondelete='RESTRICT',
+        states={
+            'invisible': (
+                ~Eval('commons_fund') | (Eval('invoice_type') == 'out')),
+            },
+        help="The steward who approved the spending from the fund.")
+    commons_approved_date = fields.DateTime(
+        "Approved on", readonly=True,
+        states={
+            'invisible': ~Eval('commons_approved_by'),
+            },
+        help="When the spending from the fund was approved.")
+
     @classmethod
     def __setup__(cls):
         super().__setup__()
@@ -106,6 +133,23 @@ class InvoiceLine(metaclass=PoolMeta):
                     ],
                 cls.account.domain),
             ]
+
+        cls._buttons.update({
+                'commons_approve': {
+                    'invisible': (
+                        ~Eval('commons_fund')
+                        | Eval('commons_approved_by')
+                        | (Eval('invoice_type') == 'out')
+                        | (Eval('_parent_invoice', {}).get('type') == 'out')),
+                    'readonly': ~Eval('invoice_state', 'draft').in_(
+                        ['draft', 'validated']),
+                    'depends': [
+                        'commons_fund', 'commons_approved_by',
+                        'invoice_type', 'invoice_state'],
+                    },
+                })
+        cls._check_modify_exclude |= {
+            'commons_approved_by', 'commons_approved_date'}
 
     @classmethod
     def validate_fields(cls, lines, field_names):
@@ -129,6 +173,94 @@ class InvoiceLine(metaclass=PoolMeta):
                         fund=fund.rec_name,
                         company=company.rec_name))
 
+    @property
+    def commons_spending(self):
+        "Tell if the line spends money from a fund (a credit note gives back)"
+        type_ = self.invoice.type if self.invoice else self.invoice_type
+        return (bool(self.commons_fund) and type_ == 'in'
+            and (self.amount or 0) > 0)
+
+    @property
+    def commons_company_amount(self):
+        "The amount of the line in the company's currency"
+        pool = Pool()
+        Currency = pool.get('currency.currency')
+        Date = pool.get('ir.date')
+        invoice = self.invoice
+        currency = invoice.currency if invoice else self.currency
+        company = self.company or invoice.company
+        if currency == company.currency:
+            return self.amount
+        with Transaction().set_context(
+                date=invoice.currency_date if invoice else Date.today()):
+            return Currency.compute(
+                currency, self.amount, company.currency)
+
+    @classmethod
+    @ModelView.button
+    def commons_approve(cls, lines):
+        "Approve the spending of the lines as a steward of their funds"
+        pool = Pool()
+        User = pool.get('res.user')
+        user = User(Transaction().user)
+        for line in lines:
+            if not line.commons_spending:
+                continue
+            if not line.commons_fund.is_steward(user.party):
+                raise SpendingError(gettext(
+                        'commons_fund.msg_invoice_line_approve_steward',
+                        line=line.rec_name,
+                        fund=line.commons_fund.rec_name,
+                        user=user.rec_name))
+        cls._commons_approve(lines, user)
+
+    @classmethod
+    def _commons_approve(cls, lines, user):
+        """Approve the spending of the lines in the name of the user.
+
+        The funds are locked, then what is available is checked, then the
+        approval is written: the amount is committed."""
+        pool = Pool()
+        Fund = pool.get('commons.fund')
+        lines = [
+            l for l in lines
+            if l.commons_spending and not l.commons_approved_by]
+        if not lines:
+            return
+        for line in lines:
+            if line.invoice and line.invoice.state not in {
+                    'draft', 'validated'}:
+                raise SpendingError(gettext(
+                        'commons_fund.msg_invoice_line_approve_state',
+                        line=line.rec_name,
+                        invoice=line.invoice.rec_name))
+        funds = {l.commons_fund for l in lines}
+        Fund.lock_spending(funds)
+        asked = defaultdict(Decimal)
+        for line in lines:
+            asked[line.commons_fund.id] += line.commons_company_amount
+        Fund.check_available(Fund.browse([f.id for f in funds]), asked)
+        cls.write(lines, {
+                'commons_approved_by': user.id,
+                'commons_approved_date': datetime.datetime.now(),
+                })
+
+    @classmethod
+    def check_modification(cls, mode, lines, values=None, external=False):
+        super().check_modification(
+            mode, lines, values=values, external=external)
+        if mode == 'write':
+            changed = values.keys() & {
+                'commons_fund', 'quantity', 'unit_price', 'account',
+                'invoice', 'currency'}
+            if changed:
+                for line in lines:
+                    if line.commons_approved_by:
+                        raise SpendingError(gettext(
+                                'commons_fund'
+                                '.msg_invoice_line_approved_modify',
+                                line=line.rec_name))
+
     def get_move_lines(self):
         lines = super().get_move_lines()
         if self.type == 'line' and self.commons_fund:
@@ -147,11 +279,56 @@ class InvoiceLine(metaclass=PoolMeta):
     def copy(cls, lines, default=None):
         default = default.copy() if default is not None else {}
         default.setdefault('commons_pledge')
+        default.setdefault('commons_approved_by')
+        default.setdefault('commons_approved_date')
         return super().copy(lines, default=default)
 
 
 class Invoice(metaclass=PoolMeta):
     __name__ = 'account.invoice'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._buttons.update({
+                'commons_approve': {
+                    'invisible': (
+                        (Eval('type') != 'in')
+                        | ~Eval('state').in_(['draft', 'validated'])),
+                    'depends': ['type', 'state'],
+                    },
+                })
+
+    @classmethod
+    @ModelView.button
+    def commons_approve(cls, invoices):
+        "Approve the spending of all the lines charged to a fund"
+        pool = Pool()
+        Line = pool.get('account.invoice.line')
+        Line.commons_approve([
+                l for i in invoices for l in i.lines
+                if l.commons_spending and not l.commons_approved_by])
+
+    @classmethod
+    def check_commons_approval(cls, invoices):
+        for invoice in invoices:
+            for line in invoice.lines:
+                if line.commons_spending and not line.commons_approved_by:
+                    raise SpendingError(gettext(
+                            'commons_fund.msg_invoice_line_not_approved',
+                            invoice=invoice.rec_name,
+                            line=line.rec_name,
+                            fund=line.commons_fund.rec_name))
+
+    @classmethod
+    def validate_invoice(cls, invoices):
+        cls.check_commons_approval(invoices)
+        super().validate_invoice(invoices)
+
+    @classmethod
+    def _post(cls, invoices):
+        cls.check_commons_approval(invoices)
+        super()._post(invoices)
 
     @classmethod
     def process(cls, invoices):

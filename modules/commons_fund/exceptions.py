@@ -35,3 +35,7 @@ class InvoiceLineFundError(ValidationError):
 
 class ConfigurationError(UserError):
     pass
+
+
+class SpendingError(AccessError):
+    pass

@@ -3,9 +3,10 @@
 from collections import defaultdict
 from decimal import Decimal
 
-from sql import Cast
+from sql import Cast, Null
 from sql.aggregate import Sum
-from sql.functions import Function
+from sql.conditionals import Coalesce
+from sql.functions import CurrentTimestamp, Function
 
 from trytond import backend
 from trytond.i18n import gettext
@@ -256,7 +257,43 @@ class Fund(DeactivableMixin, Workflow, ModelSQL, ModelView):
     @classmethod
     def _get_committed(cls, fund_ids):
         "Return the approved spending not yet posted per fund id"
-        return {}
+        pool = Pool()
+        Company = pool.get('company.company')
+        Currency = pool.get('currency.currency')
+        Date = pool.get('ir.date')
+        Invoice = pool.get('account.invoice')
+        InvoiceLine = pool.get('account.invoice.line')
+        cursor = Transaction().connection.cursor()
+        invoice = Invoice.__table__()
+        line = InvoiceLine.__table__()
+        company = Company.__table__()
+        query = (line
+            .join(invoice, condition=line.invoice == invoice.id)
+            .join(company, condition=invoice.company == company.id)
+            .select(
+                line.commons_fund, invoice.currency, company.currency,
+                Sum(Cast(Coalesce(line.quantity, 0), 'NUMERIC')
+                    * line.unit_price).as_('amount'),
+                where=_in_ids(line.commons_fund, fund_ids)
+                & (line.commons_approved_by != Null)
+                & (invoice.type == 'in')
+                & invoice.state.in_(['draft', 'validated']),
+                group_by=[
+                    line.commons_fund, invoice.currency, company.currency]))
+        if backend.name == 'sqlite':
+            sqlite_apply_types(query, [None, None, None, 'NUMERIC'])
+        cursor.execute(*query)
+        committed = defaultdict(Decimal)
+        today = Date.today()
+        for fund_id, currency_id, company_currency_id, amount in cursor:
+            if currency_id != company_currency_id:
+                # Not yet posted: estimated at today's rate
+                with Transaction().set_context(date=today):
+                    amount = Currency.compute(
+                        Currency(currency_id), amount,
+                        Currency(company_currency_id), round=False)
+            committed[fund_id] += amount
+        return committed
 
     @classmethod
     def get_amounts(cls, funds, names):
@@ -351,6 +388,49 @@ class Fund(DeactivableMixin, Workflow, ModelSQL, ModelView):
                     raise FundValidationError(gettext(
                             'commons_fund.msg_fund_delete_lines',
                             fund=fund.rec_name))
+
+    @classmethod
+    def lock_spending(cls, funds):
+        """Lock the funds before reading what is available.
+
+        The row lock serialises the writers; touching the rows makes a
+        concurrent transaction whose snapshot predates this one's commit fail
+        on the lock instead of reading a stale balance."""
+        funds = cls.browse(sorted({f.id for f in funds}))
+        if not funds:
+            return
+        cls.lock(funds)
+        fund = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*fund.update(
+                [fund.write_date], [CurrentTimestamp()],
+                where=_in_ids(fund.id, [f.id for f in funds])))
+
+    @classmethod
+    def check_available(cls, funds, asked=None):
+        "Raise if what is available in the funds does not cover what is asked"
+        asked = asked or {}
+        available = cls.get_amounts(funds, ['available'])['available']
+        for fund in funds:
+            amount = asked.get(fund.id, Decimal(0))
+            if available[fund.id] - amount < 0:
+                lang = Pool().get('ir.lang').get()
+                raise FundValidationError(gettext(
+                        'commons_fund.msg_fund_not_available',
+                        fund=fund.rec_name,
+                        available=lang.currency(
+                            available[fund.id], fund.currency),
+                        amount=lang.currency(amount, fund.currency)))
+
+    def is_steward(self, party):
+        "Tell if the party is a steward of the resources of the fund"
+        if not party:
+            return False
+        if self.type == 'earmarked':
+            resources = [self.resource]
+        else:
+            resources = self.pooled_resources
+        return any(party in r.stewards for r in resources)
 
     def _fee_amount(self, amount, kind):
         "Return the host fee line amount for a line of the fund"
