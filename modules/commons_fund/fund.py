@@ -299,6 +299,7 @@ class Fund(DeactivableMixin, Workflow, ModelSQL, ModelView):
     def get_amounts(cls, funds, names):
         pool = Pool()
         Company = pool.get('company.company')
+        Currency = pool.get('currency.currency')
         cursor = Transaction().connection.cursor()
         received, allocated, spent, balance, pledged = (
             defaultdict(Decimal) for _ in range(5))
@@ -328,16 +329,21 @@ class Fund(DeactivableMixin, Workflow, ModelSQL, ModelView):
         if {'committed', 'available'} & set(names):
             committed.update(cls._get_committed(ids))
 
-        # Round with the currency of each company, not through the currency
-        # Function field of each fund (one getter call per fund)
-        fund_company = {
-            f['id']: f['company'] for f in cls.read(ids, ['company'])}
+        # Round with the currency of each company, read in one query rather
+        # than through the currency Function field of each fund
+        fund = cls.__table__()
+        company = Company.__table__()
+        cursor.execute(*fund.join(
+                company, condition=fund.company == company.id).select(
+                fund.id, company.currency,
+                where=_in_ids(fund.id, ids)))
+        fund_currency = dict(cursor)
         rounds = {
-            c.id: c.currency.round
-            for c in Company.browse(set(fund_company.values()))}
+            c.id: c.round
+            for c in Currency.browse(set(fund_currency.values()))}
         result = {n: {} for n in names}
         for fund_id in ids:
-            round_ = rounds[fund_company[fund_id]]
+            round_ = rounds[fund_currency[fund_id]]
             values = {
                 'pledged': pledged[fund_id],
                 'received': received[fund_id],
