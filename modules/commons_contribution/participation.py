@@ -1,0 +1,142 @@
+# This file is part of Tryton.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+from sql import Literal, Null, Window
+from sql.aggregate import Min, Sum
+from sql.conditionals import Case, Coalesce, NullIf
+from sql.functions import Round
+
+from trytond.model import ModelSQL, ModelView, fields
+from trytond.modules.currency.fields import Monetary
+from trytond.pool import Pool
+from trytond.pyson import Eval
+from trytond.transaction import Transaction
+
+
+class Participation(ModelSQL, ModelView):
+    __name__ = 'commons.contribution.participation'
+    company = fields.Many2One('company.company', "Company")
+    resource = fields.Many2One(
+        'commons.resource', "Resource",
+        help="The resource contributed to.")
+    contributor = fields.Many2One(
+        'party.party', "Contributor",
+        context={
+            'company': Eval('company', -1),
+            },
+        depends={'company'},
+        help="The party who contributed.")
+    currency = fields.Many2One('currency.currency', "Currency")
+    validated_amount = Monetary(
+        "Validated", currency='currency', digits='currency',
+        help="The value of all the validated contributions.")
+    paid_amount = Monetary(
+        "Paid", currency='currency', digits='currency',
+        help="The value of the validated contributions paid to the "
+        "contributor.")
+    volunteer_amount = Monetary(
+        "Volunteer", currency='currency', digits='currency',
+        help="The value of the validated contributions given for free.")
+    debt_amount = Monetary(
+        "Contributive Debt", currency='currency', digits='currency',
+        help="The validated paid contributions not yet invoiced or whose "
+        "invoice is not paid: what the commons owes the contributor.")
+    share = fields.Float(
+        "Share", digits=(1, 4),
+        help="The part of the validated value of the resource given by "
+        "the contributor.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [
+            ('resource', 'ASC'),
+            ('validated_amount', 'DESC'),
+            ('id', 'ASC'),
+            ]
+
+    @classmethod
+    def table_query(cls):
+        pool = Pool()
+        Company = pool.get('company.company')
+        Contribution = pool.get('commons.contribution')
+        Currency = pool.get('currency.currency')
+        FiscalYear = pool.get('account.fiscalyear')
+        Invoice = pool.get('account.invoice')
+        InvoiceLine = pool.get('account.invoice.line')
+        contribution = Contribution.__table__()
+        company = Company.__table__()
+        currency = Currency.__table__()
+        line = InvoiceLine.__table__()
+        invoice = Invoice.__table__()
+        context = Transaction().context
+
+        where = contribution.state.in_(['validated', 'invoiced'])
+        if context.get('company') is not None:
+            where &= contribution.company == context['company']
+        if context.get('fiscalyear') is not None:
+            fiscalyear = FiscalYear(context['fiscalyear'])
+            where &= ((contribution.date >= fiscalyear.start_date)
+                & (contribution.date <= fiscalyear.end_date))
+
+        amount = contribution.amount
+        paid = contribution.remuneration == 'paid'
+        debt = paid & (
+            (contribution.state == 'validated')
+            | (invoice.state == Null)
+            | (invoice.state != 'paid'))
+
+        def total(condition=None):
+            if condition is not None:
+                value = Sum(Case((condition, amount), else_=Literal(0)))
+            else:
+                value = Sum(amount)
+            return Round(Coalesce(value, 0), currency.digits)
+
+        validated = Sum(amount)
+        resource_total = Sum(validated, window=Window([contribution.resource]))
+        share = (
+            cls.share.sql_cast(validated)
+            / NullIf(cls.share.sql_cast(resource_total), 0))
+        return (contribution
+            .join(company, condition=contribution.company == company.id)
+            .join(currency, condition=company.currency == currency.id)
+            .join(line, 'LEFT',
+                condition=contribution.invoice_line == line.id)
+            .join(invoice, 'LEFT', condition=line.invoice == invoice.id)
+            .select(
+                Min(contribution.id).as_('id'),
+                contribution.company.as_('company'),
+                contribution.resource.as_('resource'),
+                contribution.contributor.as_('contributor'),
+                company.currency.as_('currency'),
+                total().as_('validated_amount'),
+                total(paid).as_('paid_amount'),
+                total(contribution.remuneration == 'volunteer').as_(
+                    'volunteer_amount'),
+                total(debt).as_('debt_amount'),
+                share.as_('share'),
+                where=where,
+                group_by=[
+                    contribution.company, contribution.resource,
+                    contribution.contributor, company.currency,
+                    currency.digits],
+                ))
+
+
+class ParticipationContext(ModelView):
+    __name__ = 'commons.contribution.participation.context'
+    company = fields.Many2One('company.company', "Company", required=True)
+    fiscalyear = fields.Many2One(
+        'account.fiscalyear', "Fiscal Year",
+        domain=[
+            ('company', '=', Eval('company', -1)),
+            ],
+        help="The year of the contributions, or empty for all years.")
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
+    def default_fiscalyear(cls):
+        return Transaction().context.get('fiscalyear')

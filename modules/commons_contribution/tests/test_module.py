@@ -1,0 +1,467 @@
+# This file is part of Tryton.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+import datetime as dt
+from decimal import Decimal
+
+from trytond.model.exceptions import AccessError
+from trytond.model.modelview import AccessButtonError
+from trytond.modules.account.tests import create_chart, get_fiscalyear
+from trytond.modules.commons_contribution.exceptions import (
+    ContributionError, ContributionValidationError, ResourceValidationError)
+from trytond.modules.company.tests import (
+    CompanyTestMixin, create_company, set_company)
+from trytond.pool import Pool
+from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
+
+
+def setup_host(name="ANIS"):
+    "Create a company with a chart and an open fiscal year"
+    pool = Pool()
+    FiscalYear = pool.get('account.fiscalyear')
+    company = create_company(name=name)
+    with set_company(company):
+        create_chart(company)
+        fiscalyear = get_fiscalyear(company, today=dt.date(2023, 6, 1))
+        fiscalyear.save()
+        FiscalYear.create_period([fiscalyear])
+    return company, fiscalyear
+
+
+def create_resource(company, code='LOOT', stewards=None, **values):
+    pool = Pool()
+    Resource = pool.get('commons.resource')
+    Fund = pool.get('commons.fund')
+    resource, = Resource.create([{
+                'name': "Resource %s" % code,
+                'code': code,
+                'company': company.id,
+                'stewards': [('add', [p.id for p in stewards or []])],
+                **values,
+                }])
+    Fund.create([{
+                'name': "Fund %s" % code,
+                'code': code,
+                'type': 'earmarked',
+                'resource': resource.id,
+                'company': company.id,
+                }])
+    return resource
+
+
+def create_user(login, party, company, group):
+    pool = Pool()
+    Group = pool.get('res.group')
+    ModelData = pool.get('ir.model.data')
+    User = pool.get('res.user')
+    module, xml_id = group.split('.')
+    user, = User.create([{
+                'login': login,
+                'name': party.name,
+                'party': party.id,
+                'groups': [('add', [
+                                Group(ModelData.get_id(module, xml_id)).id])],
+                'companies': [('add', [company.id])],
+                'company': company.id,
+                }])
+    return user
+
+
+def as_user(user, company):
+    return Transaction().set_user(user.id), Transaction().set_context(
+        company=company.id, _check_access=True)
+
+
+STEWARD = 'commons_fund.group_commons_steward'
+CONTRIBUTOR = 'commons_contribution.group_commons_contributor'
+
+
+class CommonsContributionTestCase(CompanyTestMixin, ModuleTestCase):
+    "Test Commons Contribution module"
+    module = 'commons_contribution'
+    extras = ['account_fr']
+
+    def contribution(self, contributor, resource, **values):
+        pool = Pool()
+        Contribution = pool.get('commons.contribution')
+        return Contribution.create([{
+                    'contributor': contributor.id,
+                    'resource': resource.id,
+                    'date': dt.date(2023, 3, 1),
+                    'kind': 'work',
+                    'quantity': 2,
+                    'unit_price': Decimal(40),
+                    'remuneration': 'volunteer',
+                    **values,
+                    }])[0]
+
+    @with_transaction()
+    def test_amount(self):
+        "The amount is the quantity at the unit price, rounded"
+        pool = Pool()
+        Contribution = pool.get('commons.contribution')
+        Party = pool.get('party.party')
+        company, _ = setup_host()
+        with set_company(company):
+            party, = Party.create([{'name': "Alice"}])
+            resource = create_resource(company)
+            contribution = self.contribution(
+                party, resource, quantity=1.5, unit_price=Decimal('33.333'))
+            self.assertEqual(contribution.amount, Decimal('50.00'))
+            Contribution.write([contribution], {'quantity': 3})
+            self.assertEqual(contribution.amount, Decimal('100.00'))
+            cash = self.contribution(
+                party, resource, kind='cash', quantity=None,
+                unit_price=None, amount=Decimal(25))
+            self.assertEqual(cash.amount, Decimal(25))
+
+    @with_transaction()
+    def test_quantity_positive(self):
+        "Negative or zero hours are refused"
+        pool = Pool()
+        Party = pool.get('party.party')
+        company, _ = setup_host()
+        with set_company(company):
+            party, = Party.create([{'name': "Alice"}])
+            resource = create_resource(company)
+            for quantity in [0, -3]:
+                with self.subTest(quantity=quantity):
+                    with self.assertRaisesRegex(
+                            ContributionValidationError,
+                            r'"Alice - \[LOOT\] Resource LOOT - 2023-03-01" '
+                            r'must have a positive quantity'):
+                        self.contribution(party, resource, quantity=quantity)
+            with self.assertRaisesRegex(
+                    ContributionValidationError,
+                    'must have a positive amount, not -5'):
+                self.contribution(
+                    party, resource, kind='cash', amount=Decimal(-5))
+
+    @with_transaction()
+    def test_paid_work_rate(self):
+        "Paid work without a rate is refused, volunteer work is not"
+        pool = Pool()
+        Party = pool.get('party.party')
+        company, _ = setup_host()
+        with set_company(company):
+            party, = Party.create([{'name': "Alice"}])
+            resource = create_resource(company)
+            with self.assertRaisesRegex(
+                    ContributionValidationError,
+                    'must have an hourly rate'):
+                self.contribution(
+                    party, resource, remuneration='paid',
+                    unit_price=Decimal(0))
+            with self.assertRaisesRegex(
+                    ContributionValidationError,
+                    'cannot have a negative unit price'):
+                self.contribution(party, resource, unit_price=Decimal(-1))
+            self.contribution(party, resource, unit_price=Decimal(0))
+
+    @with_transaction()
+    def test_hourly_rate(self):
+        "The unit price comes from the most specific rate"
+        pool = Pool()
+        Configuration = pool.get('commons.configuration')
+        Contribution = pool.get('commons.contribution')
+        Party = pool.get('party.party')
+        Rate = pool.get('commons.contribution.rate')
+        company, _ = setup_host()
+        with set_company(company):
+            alice, bob = Party.create([{'name': "Alice"}, {'name': "Bob"}])
+            loot = create_resource(company)
+            wiki = create_resource(
+                company, 'WIKI', contribution_hourly_rate=Decimal(35))
+            config = Configuration(1)
+            config.default_hourly_rate = Decimal(30)
+            config.save()
+            Rate.create([
+                    {'party': alice.id, 'rate': Decimal(40)},
+                    {'party': alice.id, 'resource': wiki.id,
+                        'rate': Decimal(45)},
+                    ])
+
+            def rate(party, resource):
+                contribution, = Contribution.create([{
+                            'contributor': party.id,
+                            'resource': resource.id,
+                            'quantity': 1,
+                            }])
+                return contribution.unit_price
+            self.assertEqual(rate(alice, wiki), Decimal(45))
+            self.assertEqual(rate(alice, loot), Decimal(40))
+            self.assertEqual(rate(bob, wiki), Decimal(35))
+            self.assertEqual(rate(bob, loot), Decimal(30))
+
+            contribution = Contribution(contributor=bob, resource=wiki)
+            contribution.company = company
+            contribution.kind = 'work'
+            contribution.quantity = 2
+            contribution.on_change_resource()
+            self.assertEqual(contribution.unit_price, Decimal(35))
+            self.assertEqual(contribution.amount, Decimal(70))
+
+    @with_transaction()
+    def test_archived_resource(self):
+        "A contribution to an archived resource is refused"
+        pool = Pool()
+        Contribution = pool.get('commons.contribution')
+        Party = pool.get('party.party')
+        Resource = pool.get('commons.resource')
+        company, _ = setup_host()
+        with set_company(company):
+            party, = Party.create([{'name': "Alice"}])
+            resource = create_resource(company)
+            draft = self.contribution(party, resource)
+            Resource.write([resource], {'active': False})
+            with self.assertRaisesRegex(
+                    ContributionValidationError,
+                    r'cannot be made to the archived resource '
+                    r'"\[LOOT\] Resource LOOT"'):
+                self.contribution(party, resource)
+            with self.assertRaisesRegex(
+                    ContributionValidationError, 'archived resource'):
+                Contribution.submit([draft])
+            self.assertEqual(draft.state, 'draft')
+
+    @with_transaction()
+    def test_duplicate_reference(self):
+        "A reference is unique per company"
+        pool = Pool()
+        Party = pool.get('party.party')
+        company, _ = setup_host()
+        with set_company(company):
+            party, = Party.create([{'name': "Alice"}])
+            resource = create_resource(company)
+            self.contribution(party, resource, reference='GH-1')
+            self.contribution(party, resource)
+            self.contribution(party, resource)
+            with self.assertRaisesRegex(
+                    Exception, 'must be unique per company'):
+                self.contribution(party, resource, reference='GH-1')
+
+    @with_transaction()
+    def test_resource_quorum(self):
+        "A quorum policy needs a quorum of at least one"
+        company, _ = setup_host()
+        with set_company(company):
+            with self.assertRaisesRegex(
+                    ResourceValidationError, 'at least one steward'):
+                create_resource(
+                    company, contribution_validation='quorum',
+                    contribution_quorum=0)
+
+    def _stewarded(self, policy='any', quorum=None, stewards=2):
+        pool = Pool()
+        Party = pool.get('party.party')
+        company, _ = setup_host()
+        with set_company(company):
+            parties = Party.create([
+                    {'name': "Alice"}, {'name': "Steward 1"},
+                    {'name': "Steward 2"}, {'name': "Steward 3"}])
+            alice, stewards = parties[0], parties[1:1 + stewards]
+            resource = create_resource(
+                company, stewards=[alice] + stewards,
+                contribution_validation=policy, contribution_quorum=quorum)
+            users = [
+                create_user('steward%s' % i, p, company, STEWARD)
+                for i, p in enumerate([alice] + stewards)]
+            contribution = self.contribution(
+                alice, resource, remuneration='paid')
+        return company, contribution, users
+
+    def decide(self, user, company, contribution, decision='approved'):
+        pool = Pool()
+        Contribution = pool.get('commons.contribution')
+        with Transaction().set_user(user.id), \
+                Transaction().set_context(company=company.id):
+            Contribution.decide([Contribution(contribution.id)], decision)
+        return Contribution(contribution.id)
+
+    @with_transaction()
+    def test_self_validation(self):
+        "Nobody validates their own contribution"
+        pool = Pool()
+        Contribution = pool.get('commons.contribution')
+        company, contribution, users = self._stewarded()
+        with self.assertRaisesRegex(
+                ContributionError, 'must be submitted'):
+            self.decide(users[1], company, contribution)
+        Contribution.submit([contribution])
+        with self.assertRaisesRegex(
+                ContributionError,
+                r'user "Alice" cannot decide on the contribution '
+                r'"Alice - \[LOOT\] Resource LOOT - 2023-03-01" because it '
+                r'is their own'):
+            self.decide(users[0], company, contribution)
+        self.assertEqual(contribution.validations, ())
+        self.assertEqual(contribution.state, 'submitted')
+
+    @with_transaction()
+    def test_not_steward(self):
+        "Only a steward of the resource decides"
+        pool = Pool()
+        Contribution = pool.get('commons.contribution')
+        Party = pool.get('party.party')
+        company, contribution, users = self._stewarded()
+        with set_company(company):
+            stranger = create_user(
+                'stranger', Party.create([{'name': "Stranger"}])[0],
+                company, STEWARD)
+        Contribution.submit([contribution])
+        with self.assertRaisesRegex(
+                ContributionError, 'not a steward of the resource'):
+            self.decide(stranger, company, contribution)
+
+    @with_transaction()
+    def test_policy_all(self):
+        "With policy all, every steward but the contributor approves"
+        pool = Pool()
+        Contribution = pool.get('commons.contribution')
+        company, contribution, users = self._stewarded('all')
+        Contribution.submit([contribution])
+        contribution = self.decide(users[1], company, contribution)
+        self.assertEqual(contribution.state, 'submitted')
+        with self.assertRaisesRegex(ContributionError, 'already decided'):
+            self.decide(users[1], company, contribution)
+        contribution = self.decide(users[2], company, contribution)
+        self.assertEqual(contribution.state, 'validated')
+        self.assertEqual(contribution.approved_by, users[2])
+
+    @with_transaction()
+    def test_policy_quorum(self):
+        "With a quorum, N approvals validate, one rejection rejects"
+        pool = Pool()
+        Contribution = pool.get('commons.contribution')
+        company, contribution, users = self._stewarded(
+            'quorum', 2, stewards=3)
+        Contribution.submit([contribution])
+        contribution = self.decide(users[1], company, contribution)
+        self.assertEqual(contribution.state, 'submitted')
+        contribution = self.decide(users[2], company, contribution)
+        self.assertEqual(contribution.state, 'validated')
+
+        other, = Contribution.copy([contribution])
+        Contribution.submit([other])
+        other = self.decide(users[1], company, other)
+        other = self.decide(users[3], company, other, 'rejected')
+        self.assertEqual(other.state, 'rejected')
+        self.assertEqual(
+            [v.decision for v in other.validations],
+            ['approved', 'rejected'])
+        Contribution.draft([other])
+        self.assertEqual(other.validations, ())
+
+    @with_transaction()
+    def test_invoice_unvalidated(self):
+        "Only validated paid contributions are invoiced"
+        pool = Pool()
+        Contribution = pool.get('commons.contribution')
+        Party = pool.get('party.party')
+        company, _ = setup_host()
+        with set_company(company):
+            party, = Party.create([{'name': "Alice"}])
+            resource = create_resource(company)
+            contribution = self.contribution(
+                party, resource, remuneration='paid')
+            Contribution.submit([contribution])
+            with self.assertRaisesRegex(
+                    ContributionError,
+                    r'cannot be invoiced because it is "Submitted"'):
+                Contribution.create_invoices([contribution])
+            self.assertIsNone(contribution.invoice_line)
+
+    @with_transaction()
+    def test_modify_submitted(self):
+        "A submitted contribution is neither modified nor deleted"
+        pool = Pool()
+        Contribution = pool.get('commons.contribution')
+        Party = pool.get('party.party')
+        company, _ = setup_host()
+        with set_company(company):
+            party, = Party.create([{'name': "Alice"}])
+            resource = create_resource(company)
+            contribution = self.contribution(party, resource)
+            Contribution.submit([contribution])
+            with self.assertRaisesRegex(
+                    ContributionError, 'no longer a draft'):
+                Contribution.write([contribution], {'quantity': 10})
+            with self.assertRaisesRegex(
+                    ContributionError, 'reset it to draft first'):
+                Contribution.delete([contribution])
+
+    @with_transaction()
+    def test_contributor_access(self):
+        "A contributor sees their contributions and edits their drafts"
+        pool = Pool()
+        Contribution = pool.get('commons.contribution')
+        Participation = pool.get('commons.contribution.participation')
+        Party = pool.get('party.party')
+        company, _ = setup_host()
+        with set_company(company):
+            alice, bob = Party.create([{'name': "Alice"}, {'name': "Bob"}])
+            resource = create_resource(company)
+            user = create_user('alice', alice, company, CONTRIBUTOR)
+            theirs = self.contribution(bob, resource)
+            submitted = self.contribution(alice, resource)
+            Contribution.submit([submitted])
+        with Transaction().set_user(user.id), \
+                Transaction().set_context(
+                    company=company.id, _check_access=True):
+            mine, = Contribution.create([{
+                        'resource': resource.id,
+                        'quantity': 3,
+                        'unit_price': Decimal(30),
+                        }])
+            self.assertEqual(mine.contributor, alice)
+            self.assertEqual(
+                set(Contribution.search([])), {mine, submitted})
+            Contribution.write([mine], {'quantity': 4})
+            Contribution.read([mine.id], ['invoice_line', 'amount'])
+            with self.assertRaises(AccessError):
+                Contribution.write([theirs], {'quantity': 4})
+            with self.assertRaises(AccessError):
+                Contribution.write(
+                    [Contribution(submitted.id)], {'description': "Late"})
+            with self.assertRaises(AccessError):
+                Contribution.create([{
+                            'contributor': bob.id,
+                            'resource': resource.id,
+                            'quantity': 3,
+                            'unit_price': Decimal(30),
+                            }])
+            Contribution.submit([mine])
+            Participation.search([])
+
+    @with_transaction()
+    def test_steward_access(self):
+        "A steward sees and approves the contributions to their resources"
+        pool = Pool()
+        Contribution = pool.get('commons.contribution')
+        Party = pool.get('party.party')
+        company, _ = setup_host()
+        with set_company(company):
+            alice, steward, other = Party.create([
+                    {'name': "Alice"}, {'name': "Steward"},
+                    {'name': "Other"}])
+            mine = create_resource(company, 'MINE', [steward])
+            theirs = create_resource(company, 'THEIRS', [other])
+            user = create_user('steward', steward, company, STEWARD)
+            to_mine = self.contribution(alice, mine, remuneration='paid')
+            to_theirs = self.contribution(
+                alice, theirs, remuneration='paid')
+            Contribution.submit([to_mine, to_theirs])
+        with Transaction().set_user(user.id), \
+                Transaction().set_context(
+                    company=company.id, _check_access=True):
+            self.assertEqual(Contribution.search([]), [to_mine])
+            Contribution.approve([to_mine])
+            with self.assertRaises(AccessError):
+                Contribution.approve([to_theirs])
+            with self.assertRaises(AccessButtonError):
+                Contribution.submit([to_mine])
+        self.assertEqual(to_mine.state, 'validated')
+        self.assertEqual(to_theirs.state, 'submitted')
+
+
+del ModuleTestCase
