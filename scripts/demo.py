@@ -2,8 +2,8 @@
 # this repository contains the full copyright notices and license terms.
 """Fill a database with the demo of the common account of the commons.
 
-The database must exist with the modules commons_fund and account_fr
-activated (scripts/demo.sh makes it with trytond-admin).  The demo is the
+The database must exist with the modules commons_fund, commons_contribution
+and account_fr activated (scripts/demo.sh makes it with trytond-admin).  The demo is the
 association ANIS hosting the six commons of the tiers-lieux of the seed,
 with the LOOT 2023 funding closed and the current year under way.  Run on
 a database that already holds the demo, it says so and changes nothing.
@@ -18,7 +18,7 @@ import demo_data as data
 from proteus import Model, Wizard
 from proteus import config as pconfig
 
-STEPS = 9
+STEPS = 10
 
 
 class Demo:
@@ -351,6 +351,73 @@ class Demo:
                     party.name, funding_type, format_amount(amount), way,
                     pledge.state))
 
+    def create_loot_contributions(self):
+        self.step("Contributions to LOOT 2023, validated by its steward")
+        Configuration = Model.get('commons.configuration')
+        Contribution = Model.get('commons.contribution')
+        Invoice = Model.get('account.invoice')
+        User = Model.get('res.user')
+        configuration = Configuration(1)
+        configuration.default_hourly_rate = Decimal(data.CONTRIBUTIONS_RATE)
+        configuration.save()
+        loot = self.resources['LOOT']
+        contributions = []
+        for (contributor, kind, nature, remuneration, date, quantity, price,
+                reference, description) in data.LOOT_2023_CONTRIBUTIONS:
+            contribution = Contribution(
+                contributor=self.party(contributor), resource=loot,
+                kind=kind)
+            if nature:
+                contribution.in_kind_nature = nature
+            contribution.remuneration = remuneration
+            contribution.date = dt.date(2023, *date)
+            contribution.quantity = Decimal(quantity)
+            if price is not None:
+                contribution.unit_price = Decimal(price)
+            contribution.reference = reference
+            contribution.description = description
+            contribution.click('submit')
+            contributions.append(contribution)
+
+        # The steward of LOOT validates, in the web client as any steward
+        admin = self.config.user
+        steward, = User.find([('login', '=', data.STEWARD_USER['login'])])
+        self.config.user = steward.id
+        self.config._context = User.get_preferences(True, {})
+        try:
+            for contribution in contributions:
+                Contribution(contribution.id).click('approve')
+        finally:
+            self.config.user = admin
+            self.config._context = User.get_preferences(True, {})
+        for contribution in contributions:
+            contribution.reload()
+            self.info("%-18s %-8s %-10s %9s EUR: %s" % (
+                    contribution.contributor.name, contribution.kind,
+                    contribution.remuneration,
+                    format_amount(contribution.amount), contribution.state))
+
+        contributor, invoice_date, paid_date = data.LOOT_2023_INVOICE
+        to_invoice = [
+            c for c in contributions
+            if c.contributor.name == contributor
+            and c.remuneration == 'paid']
+        wizard = Wizard('commons.contribution.invoice', to_invoice)
+        wizard.form.invoice_date = dt.date(2023, *invoice_date)
+        wizard.execute('create_')
+        invoice, = wizard.actions[0]
+        invoice = Invoice(invoice.id)
+        invoice.click('post')
+        self.pay(invoice, dt.date(2023, *paid_date))
+        invoice.reload()
+        fund = self.funds['LOOT']
+        fund.reload()
+        self.info("invoice %s of %s: %s EUR, %s; LOOT's fund spent %s, "
+            "available %s" % (
+                invoice.number, contributor,
+                format_amount(invoice.total_amount), invoice.state,
+                format_amount(fund.spent), format_amount(fund.available)))
+
     def create_current_year(self):
         self.step("Pledges of %d (the year under way)" % self.year)
         fiscalyear = self.fiscalyears[self.year]
@@ -440,6 +507,7 @@ class Demo:
         self.create_users()
         self.create_funds()
         self.create_loot_2023()
+        self.create_loot_contributions()
         self.create_current_year()
         self.close_config_wizard()
         self.summary()
@@ -461,7 +529,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(
         description="Fill a Tryton database with the demo of the common "
         "account of the commons (ANIS and the commons of the tiers-lieux). "
-        "The database must exist with commons_fund and account_fr "
+        "The database must exist with commons_fund, commons_contribution "
+        "and account_fr "
         "activated.")
     parser.add_argument(
         '-c', '--config', dest='config_file', required=True,
@@ -474,16 +543,18 @@ def main(argv=None):
         options.database, config_file=options.config_file)
     Company = Model.get('company.company')
     Module = Model.get('ir.module')
-    missing = {'commons_fund', 'account_fr'} - {m.name for m in Module.find([
-                ('name', 'in', ['commons_fund', 'account_fr']),
+    needed = {'commons_fund', 'commons_contribution', 'account_fr'}
+    missing = needed - {m.name for m in Module.find([
+                ('name', 'in', list(needed)),
                 ('state', '=', 'activated'),
                 ])}
     if missing:
         print("The database %s lacks the module(s) %s: make it with "
             "trytond-admin -c %s -d %s --all --activate-dependencies "
-            "-u commons_fund account_fr" % (
+            "-u %s" % (
                 options.database, ", ".join(sorted(missing)),
-                options.config_file, options.database), file=sys.stderr)
+                options.config_file, options.database,
+                " ".join(sorted(needed))), file=sys.stderr)
         return 1
     companies = Company.find([])
     if companies:

@@ -124,3 +124,20 @@ CURRENT_YEAR = [
     (None, "Claire Dubois", 'donation', 500, (6, 12),
         ('receipt', (6, 12))),
     ]
+
+# Contributions to LOOT in 2023: contributor, kind, in kind nature,
+# remuneration, date, quantity, unit price (None: the rate grid), reference,
+# description.  The stewards validate them all; the paid work of the first
+# contributor is invoiced to ANIS and paid from LOOT's fund.
+CONTRIBUTIONS_RATE = '40'  # EUR excl. tax an hour, the default rate
+LOOT_2023_CONTRIBUTIONS = [
+    ("Alice Durand", 'work', None, 'paid', (4, 3), '10', None,
+        'LOOT-2023-001', "Correctifs de bugs de la version 2.3"),
+    ("Alice Durand", 'work', None, 'volunteer', (4, 10), '6', None,
+        'LOOT-2023-002', "Tri des tickets"),
+    ("Hébergeurs Libres", 'in_kind', 'service', 'volunteer', (1, 31), '12',
+        '25', 'LOOT-2023-003', "Hébergement du serveur de test, 2023"),
+    ("Hébergeurs Libres", 'work', None, 'paid', (5, 2), '4', '35',
+        'LOOT-2023-004', "Mise à jour du serveur de test"),
+    ]
+LOOT_2023_INVOICE = ("Alice Durand", (4, 30), (5, 15))

@@ -24,6 +24,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# The demo has every module of the repository, as scripts/demo.sh does
+DEMO_MODULES = sorted(
+    p.parent.name for p in (ROOT / 'modules').glob('*/tryton.cfg'))
 DATABASE = 'commons_demo'
 CHROMIUM_ARGS = [
     '--headless', '--no-sandbox', '--disable-gpu',
@@ -135,7 +138,7 @@ def demo_server(browser_tools, artefacts, tmp_path_factory):
     _run([
             str(BIN / 'trytond-admin'), '-c', str(config), '-d', DATABASE,
             '--all', '--activate-dependencies',
-            '-u', 'commons_fund', 'account_fr',
+            '-u', *DEMO_MODULES, 'account_fr',
             '--email', 'admin@example.org',
             ], log, env, "trytond-admin")
     _run([
