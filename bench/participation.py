@@ -70,7 +70,8 @@ JOIN (
 # The same page as the model: the aggregate of the view, ordered as its
 # default order (resource by name, validated value DESC, id).
 PAGE_SQL = """
-SELECT MIN(c.id) AS id, c.resource, c.contributor,
+SELECT CAST(c.resource AS BIGINT) * 2147483648 + c.contributor AS id,
+    c.resource, c.contributor,
     ROUND(COALESCE(SUM(c.amount), 0), cu.digits) AS validated,
     ROUND(COALESCE(SUM(CASE WHEN c.remuneration = 'paid'
         THEN c.amount ELSE 0 END), 0), cu.digits) AS paid,

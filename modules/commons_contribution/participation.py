@@ -1,15 +1,20 @@
 # This file is part of Tryton.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-from sql import Literal, Null, Window
-from sql.aggregate import Min, Sum
-from sql.conditionals import Case, Coalesce, NullIf
+from sql import Cast, Literal, Null
+from sql.aggregate import Sum
+from sql.conditionals import Case, Coalesce
 from sql.functions import Round
 
+from trytond import backend
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval
+from trytond.tools import sqlite_apply_types
 from trytond.transaction import Transaction
+
+
+ID_FACTOR = 2 ** 31
 
 
 class Participation(ModelSQL, ModelView):
@@ -40,10 +45,11 @@ class Participation(ModelSQL, ModelView):
         "Contributive Debt", currency='currency', digits='currency',
         help="The validated paid contributions not yet invoiced or whose "
         "invoice is not paid: what the commons owes the contributor.")
-    share = fields.Float(
-        "Share", digits=(1, 4),
-        help="The part of the validated value of the resource given by "
-        "the contributor.")
+    share = fields.Function(fields.Float(
+            "Share", digits=(1, 4),
+            help="The part of the validated value of the resource given by "
+            "the contributor."),
+        'get_share')
 
     @classmethod
     def __setup__(cls):
@@ -55,21 +61,11 @@ class Participation(ModelSQL, ModelView):
             ]
 
     @classmethod
-    def table_query(cls):
+    def _where(cls, contribution):
+        "Return the condition on the contributions counted by the view"
         pool = Pool()
-        Company = pool.get('company.company')
-        Contribution = pool.get('commons.contribution')
-        Currency = pool.get('currency.currency')
         FiscalYear = pool.get('account.fiscalyear')
-        Invoice = pool.get('account.invoice')
-        InvoiceLine = pool.get('account.invoice.line')
-        contribution = Contribution.__table__()
-        company = Company.__table__()
-        currency = Currency.__table__()
-        line = InvoiceLine.__table__()
-        invoice = Invoice.__table__()
         context = Transaction().context
-
         where = contribution.state.in_(['validated', 'invoiced'])
         if context.get('company') is not None:
             where &= contribution.company == context['company']
@@ -77,6 +73,21 @@ class Participation(ModelSQL, ModelView):
             fiscalyear = FiscalYear(context['fiscalyear'])
             where &= ((contribution.date >= fiscalyear.start_date)
                 & (contribution.date <= fiscalyear.end_date))
+        return where
+
+    @classmethod
+    def table_query(cls):
+        pool = Pool()
+        Company = pool.get('company.company')
+        Contribution = pool.get('commons.contribution')
+        Currency = pool.get('currency.currency')
+        Invoice = pool.get('account.invoice')
+        InvoiceLine = pool.get('account.invoice.line')
+        contribution = Contribution.__table__()
+        company = Company.__table__()
+        currency = Currency.__table__()
+        line = InvoiceLine.__table__()
+        invoice = Invoice.__table__()
 
         amount = contribution.amount
         paid = contribution.remuneration == 'paid'
@@ -92,11 +103,11 @@ class Participation(ModelSQL, ModelView):
                 value = Sum(amount)
             return Round(Coalesce(value, 0), currency.digits)
 
-        validated = Sum(amount)
-        resource_total = Sum(validated, window=Window([contribution.resource]))
-        share = (
-            cls.share.sql_cast(validated)
-            / NullIf(cls.share.sql_cast(resource_total), 0))
+        # One row per resource and contributor (the company follows the
+        # resource): the id is made of both, ids being 31-bit integers, so
+        # that the database filters the groups of a page on their id.
+        id_ = (Cast(contribution.resource, 'BIGINT') * ID_FACTOR
+            + contribution.contributor)
         return (contribution
             .join(company, condition=contribution.company == company.id)
             .join(currency, condition=company.currency == currency.id)
@@ -104,7 +115,7 @@ class Participation(ModelSQL, ModelView):
                 condition=contribution.invoice_line == line.id)
             .join(invoice, 'LEFT', condition=line.invoice == invoice.id)
             .select(
-                Min(contribution.id).as_('id'),
+                id_.as_('id'),
                 contribution.company.as_('company'),
                 contribution.resource.as_('resource'),
                 contribution.contributor.as_('contributor'),
@@ -114,13 +125,48 @@ class Participation(ModelSQL, ModelView):
                 total(contribution.remuneration == 'volunteer').as_(
                     'volunteer_amount'),
                 total(debt).as_('debt_amount'),
-                share.as_('share'),
-                where=where,
+                where=cls._where(contribution),
                 group_by=[
                     contribution.company, contribution.resource,
                     contribution.contributor, company.currency,
                     currency.digits],
                 ))
+
+    @classmethod
+    def get_share(cls, records, name):
+        "Share of each row in the validated value of its resource"
+        pool = Pool()
+        Contribution = pool.get('commons.contribution')
+        contribution = Contribution.__table__()
+        cursor = Transaction().connection.cursor()
+        in_ = fields.SQL_OPERATORS['in']
+        pairs = {r.id: divmod(r.id, ID_FACTOR) for r in records}
+        resources = list({r for r, _ in pairs.values()})
+        contributors = list({c for _, c in pairs.values()})
+        where = cls._where(contribution) & in_(
+            contribution.resource, resources)
+        totals, values = {}, {}
+        for group_by, result in [
+                ([contribution.resource], totals),
+                ([contribution.resource, contribution.contributor], values),
+                ]:
+            query = contribution.select(
+                *group_by, Sum(contribution.amount).as_('amount'),
+                where=where if len(group_by) == 1
+                else where & in_(contribution.contributor, contributors),
+                group_by=group_by)
+            if backend.name == 'sqlite':
+                sqlite_apply_types(query, [None] * len(group_by) + ['NUMERIC'])
+            cursor.execute(*query)
+            for *key, amount in cursor:
+                result[tuple(key) if len(key) > 1 else key[0]] = amount
+        shares = {}
+        for id_, (resource, contributor) in pairs.items():
+            total = totals.get(resource)
+            value = values.get((resource, contributor))
+            shares[id_] = (
+                float(value / total) if total and value is not None else None)
+        return shares
 
 
 class ParticipationContext(ModelView):
