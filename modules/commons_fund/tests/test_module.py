@@ -5,48 +5,15 @@ from decimal import Decimal
 
 from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError
-from trytond.modules.account.tests import create_chart, get_fiscalyear
 from trytond.modules.commons_fund.exceptions import (
     FundLineAccessError, FundValidationError,
     NeedValidationError, PledgeError, PledgeValidationError)
-from trytond.modules.company.tests import (
-    CompanyTestMixin, create_company, set_company)
+from trytond.modules.commons_fund.tests.tools import (
+    create_resource, setup_host)
+from trytond.modules.company.tests import CompanyTestMixin, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
-
-
-def setup_host(name="ANIS"):
-    "Create a company with a chart and an open fiscal year"
-    pool = Pool()
-    FiscalYear = pool.get('account.fiscalyear')
-    company = create_company(name=name)
-    with set_company(company):
-        create_chart(company)
-        fiscalyear = get_fiscalyear(company, today=dt.date(2023, 6, 1))
-        fiscalyear.save()
-        FiscalYear.create_period([fiscalyear])
-    return company, fiscalyear
-
-
-def create_resource(company, code='LOOT', stewards=None):
-    pool = Pool()
-    Resource = pool.get('commons.resource')
-    Fund = pool.get('commons.fund')
-    resource, = Resource.create([{
-                'name': "Resource %s" % code,
-                'code': code,
-                'company': company.id,
-                'stewards': [('add', [p.id for p in stewards or []])],
-                }])
-    fund, = Fund.create([{
-                'name': "Fund %s" % code,
-                'code': code,
-                'type': 'earmarked',
-                'resource': resource.id,
-                'company': company.id,
-                }])
-    return resource, fund
 
 
 class CommonsFundTestCase(CompanyTestMixin, ModuleTestCase):

@@ -8,7 +8,7 @@ from xml.etree import ElementTree
 
 import polib
 
-# Copy this file into another module's tests to check its translations
+# Other modules subclass TranslationTestCase with their own module_path
 MODULE_PATH = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 PLACEHOLDER = re.compile(
