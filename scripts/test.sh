@@ -129,6 +129,10 @@ for backend in $backends; do
             info "it does"
             export TRYTOND_DATABASE_URI=$pg_uri
             export DB_CACHE=postgresql://
+            # The tests commit often (each proteus call, trytond-admin) and
+            # their databases are thrown away: their sessions, and only
+            # theirs, do not wait for the disk at commit (3 times faster here)
+            export PGOPTIONS="${PGOPTIONS:+$PGOPTIONS }-c synchronous_commit=off"
             drop_pg_caches
             ;;
         *)
