@@ -13,7 +13,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from fund_balances import admin_connect, drop_database
+from fund_balances import admin_connect, create_company, drop_database
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URI = 'postgresql://postgres@127.0.0.1:5432/'
@@ -94,26 +94,12 @@ def setup_records(pool, database, resources=20, contributors=500):
     # The configuration is a singleton: creating it locks its table
     with Transaction().start(database, 0,
             _lock_tables=['commons_configuration']) as transaction:
-        Currency = pool.get('currency.currency')
         Party = pool.get('party.party')
-        Company = pool.get('company.company')
-        User = pool.get('res.user')
         Resource = pool.get('commons.resource')
         Configuration = pool.get('commons.configuration')
         Rate = pool.get('commons.contribution.rate')
 
-        currency, = Currency.create([{
-                    'name': "Euro", 'code': 'EUR', 'symbol': '€',
-                    'rounding': Decimal('0.01'), 'digits': 2,
-                    }])
-        party, = Party.create([{'name': "Bench Host"}])
-        company, = Company.create([{
-                    'party': party.id, 'currency': currency.id}])
-        admin, = User.search([('login', '=', 'admin')])
-        User.write([admin], {
-                'companies': [('add', [company.id])],
-                'company': company.id,
-                })
+        company = create_company(pool)
         with transaction.set_context(company=company.id):
             configuration = Configuration(1)
             configuration.default_hourly_rate = Decimal('35')

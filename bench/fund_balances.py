@@ -194,31 +194,37 @@ def create_database(name):
         transaction.commit()
 
 
+def create_company(pool):
+    "Create the EUR company of the benchmarks and make it admin's"
+    Currency = pool.get('currency.currency')
+    Party = pool.get('party.party')
+    Company = pool.get('company.company')
+    User = pool.get('res.user')
+    currency, = Currency.create([{
+                'name': "Euro", 'code': 'EUR', 'symbol': '€',
+                'rounding': Decimal('0.01'), 'digits': 2,
+                }])
+    party, = Party.create([{'name': "Bench Host"}])
+    company, = Company.create([{
+                'party': party.id, 'currency': currency.id}])
+    admin, = User.search([('login', '=', 'admin')])
+    User.write([admin], {
+            'companies': [('add', [company.id])],
+            'company': company.id,
+            })
+    return company
+
+
 def create_records(name, n_funds):
     "Create currency, company, resources and funds through the model"
     from trytond.pool import Pool
     from trytond.transaction import Transaction
     pool = Pool(name)
     with Transaction().start(name, 0) as transaction:
-        Currency = pool.get('currency.currency')
-        Party = pool.get('party.party')
-        Company = pool.get('company.company')
-        User = pool.get('res.user')
         Resource = pool.get('commons.resource')
         Fund = pool.get('commons.fund')
 
-        currency, = Currency.create([{
-                    'name': "Euro", 'code': 'EUR', 'symbol': '€',
-                    'rounding': Decimal('0.01'), 'digits': 2,
-                    }])
-        party, = Party.create([{'name': "Bench Host"}])
-        company, = Company.create([{
-                    'party': party.id, 'currency': currency.id}])
-        admin, = User.search([('login', '=', 'admin')])
-        User.write([admin], {
-                'companies': [('add', [company.id])],
-                'company': company.id,
-                })
+        company = create_company(pool)
         with transaction.set_context(company=company.id):
             resources = Resource.create([{
                         'name': "Resource %04d" % i,
