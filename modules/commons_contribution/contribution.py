@@ -444,6 +444,24 @@ class Contribution(Workflow, ModelSQL, ModelView):
             cls, mode, contributions, values=None, external=False):
         super().check_modification(
             mode, contributions, values=values, external=external)
+        if mode == 'write' and values.get('state') in {
+                'validated', 'invoiced'}:
+            # The state is readonly only in the client: a direct write must
+            # not skip the stewards nor the invoice
+            for contribution in contributions:
+                if (values['state'] == 'validated'
+                        and not contribution.validation_policy_met):
+                    raise ContributionError(gettext(
+                            'commons_contribution'
+                            '.msg_contribution_validated_policy',
+                            contribution=contribution.rec_name))
+                if (values['state'] == 'invoiced'
+                        and not values.get(
+                            'invoice_line', contribution.invoice_line)):
+                    raise ContributionError(gettext(
+                            'commons_contribution'
+                            '.msg_contribution_invoiced_line',
+                            contribution=contribution.rec_name))
         if mode == 'write' and values.keys() & CONTENT_FIELDS:
             for contribution in contributions:
                 if contribution.state != 'draft':

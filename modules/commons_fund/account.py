@@ -8,7 +8,7 @@ from trytond.i18n import gettext
 from trytond.model import ModelView, dualmethod, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import InvoiceLineFundError, SpendingError
 
@@ -240,10 +240,12 @@ class InvoiceLine(metaclass=PoolMeta):
         for line in lines:
             asked[line.commons_fund.id] += line.commons_company_amount
         Fund.check_available(Fund.browse([f.id for f in funds]), asked)
-        cls.write(lines, {
-                'commons_approved_by': user.id,
-                'commons_approved_date': datetime.datetime.now(),
-                })
+        # Nobody writes the approval fields but this method (field access)
+        with without_check_access():
+            cls.write(lines, {
+                    'commons_approved_by': user.id,
+                    'commons_approved_date': datetime.datetime.now(),
+                    })
 
     @classmethod
     def check_modification(cls, mode, lines, values=None, external=False):
