@@ -169,6 +169,12 @@ if [ "$with_test" = 1 ]; then
     else
         apt_install chromium
     fi
+    step "LibreOffice for the PDF reports, poppler to render them (Debian)"
+    if command -v soffice >/dev/null && command -v pdftoppm >/dev/null; then
+        info "already installed: $(soffice --version 2>/dev/null | head -1)"
+    else
+        apt_install libreoffice-writer-nogui poppler-utils
+    fi
 fi
 
 step "Setup done in $(elapsed $((SECONDS - started)))"

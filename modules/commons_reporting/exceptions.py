@@ -1,0 +1,12 @@
+# This file is part of Tryton.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+
+from trytond.exceptions import UserError
+
+
+class ReportingError(UserError):
+    pass
+
+
+class OpenDataError(UserError):
+    pass

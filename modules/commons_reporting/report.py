@@ -1,0 +1,179 @@
+# This file is part of Tryton.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+from collections import defaultdict
+from decimal import Decimal
+
+from sql.aggregate import Sum
+
+from trytond import backend
+from trytond.i18n import gettext
+from trytond.pool import Pool
+from trytond.report import Report
+from trytond.tools import sqlite_apply_types
+from trytond.transaction import Transaction
+
+from .exceptions import ReportingError
+
+
+class _ReportMixin:
+    __slots__ = ()
+
+    @classmethod
+    def _check_records(cls, records):
+        if not records:
+            raise ReportingError(gettext(
+                    'commons_reporting.msg_report_no_records'))
+
+    @classmethod
+    def get_context(cls, records, header, data):
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        context = super().get_context(records, header, data)
+        lang = Lang.get()
+
+        def percent(value):
+            if value is None:
+                return '-'
+            return lang.format('%.1f', value * 100) + ' %'
+        context['percent'] = percent
+        return context
+
+    @classmethod
+    def _expenses(cls, funds_or_resources, fiscalyear, field='resource'):
+        "Return the expense lines of the year of the resources or funds"
+        pool = Pool()
+        FundLine = pool.get('commons.fund.line')
+        return FundLine.search([
+                (field, 'in', [r.id for r in funds_or_resources]),
+                ('kind', '=', 'expense'),
+                ('date', '>=', fiscalyear.start_date),
+                ('date', '<=', fiscalyear.end_date),
+                ], order=[('date', 'ASC'), ('id', 'ASC')])
+
+
+class ResourceFundingStatement(_ReportMixin, Report):
+    __name__ = 'commons.reporting.resource_funding.statement'
+
+    @classmethod
+    def _needs(cls, funding):
+        "Return the needs of the year by category as (category, amount)"
+        pool = Pool()
+        Need = pool.get('commons.resource.need')
+        need = Need.__table__()
+        cursor = Transaction().connection.cursor()
+        query = need.select(
+            need.category, Sum(need.amount),
+            where=(need.resource == funding.resource.id)
+            & (need.fiscalyear == funding.fiscalyear.id),
+            group_by=need.category)
+        if backend.name == 'sqlite':
+            sqlite_apply_types(query, [None, 'NUMERIC'])
+        cursor.execute(*query)
+        amounts = dict(cursor)
+        categories = dict(Need.fields_get(['category'])['category']
+            ['selection'])
+        return [{
+                'category': categories[c],
+                'amount': funding.currency.round(amounts[c]),
+                'share': (
+                    float(amounts[c] / funding.need) if funding.need
+                    else None),
+                } for c in categories if c in amounts]
+
+    @classmethod
+    def _funders(cls, funding):
+        pool = Pool()
+        Funder = pool.get('commons.reporting.funder')
+        with Transaction().set_context(
+                company=funding.company.id,
+                fiscalyear=funding.fiscalyear.id):
+            return Funder.search([
+                    ('resource', '=', funding.resource.id),
+                    ])
+
+    @classmethod
+    def get_context(cls, records, header, data):
+        cls._check_records(records)
+        for record in records:
+            if record.is_empty():
+                raise ReportingError(gettext(
+                        'commons_reporting.msg_resource_funding_empty',
+                        resource=record.resource.rec_name,
+                        fiscalyear=record.fiscalyear.rec_name))
+        context = super().get_context(records, header, data)
+        statements = {}
+        for record in records:
+            funders = cls._funders(record)
+            statements[record.id] = {
+                'needs': cls._needs(record),
+                'funders': funders,
+                'funders_pledged': sum(
+                    (f.pledged for f in funders), Decimal(0)),
+                'funders_received': sum(
+                    (f.received for f in funders), Decimal(0)),
+                'funders_fees': sum((f.fees for f in funders), Decimal(0)),
+                'expenses': cls._expenses(
+                    [record.resource], record.fiscalyear),
+                }
+        context['statements'] = statements
+        return context
+
+
+class FunderReport(_ReportMixin, Report):
+    __name__ = 'commons.reporting.funder.report'
+
+    @classmethod
+    def header_key(cls, record, data):
+        return (
+            ('funder', record.funder),
+            ('fiscalyear', record.fiscalyear),
+            ('company', record.company),
+            )
+
+    @classmethod
+    def get_context(cls, records, header, data):
+        cls._check_records(records)
+        context = super().get_context(records, header, data)
+        records = sorted(records, key=lambda r: r.fund.code)
+        context['lines'] = records
+        context['funder'] = header.get('funder', records[0].funder)
+        context['fiscalyear'] = header.get(
+            'fiscalyear', records[0].fiscalyear)
+        context['company'] = header.get('company', records[0].company)
+        context['currency'] = records[0].currency
+        totals = defaultdict(Decimal)
+        for record in records:
+            for name in ['pledged', 'received', 'fees', 'net', 'spent',
+                    'remaining']:
+                totals[name] += getattr(record, name)
+        context['totals'] = totals
+        funds = list({r.fund for r in records})
+        expenses = defaultdict(list)
+        for line in cls._expenses(funds, context['fiscalyear'], 'fund'):
+            expenses[line.fund].append(line)
+        context['expenses'] = expenses
+        return context
+
+
+class ContributorStatement(_ReportMixin, Report):
+    __name__ = 'commons.reporting.contributor.statement'
+
+    @classmethod
+    def get_context(cls, records, header, data):
+        pool = Pool()
+        Contribution = pool.get('commons.contribution')
+        cls._check_records(records)
+        context = super().get_context(records, header, data)
+        contributions = {}
+        for record in records:
+            contributions[record.id] = Contribution.search([
+                    ('company', '=', record.company.id),
+                    ('contributor', '=', record.contributor.id),
+                    ('state', 'in', ['validated', 'invoiced']),
+                    ('date', '>=', record.fiscalyear.start_date),
+                    ('date', '<=', record.fiscalyear.end_date),
+                    ], order=[('date', 'ASC'), ('id', 'ASC')])
+        context['contributions'] = contributions
+        context['remunerations'] = dict(Contribution.fields_get(
+                ['remuneration'])['remuneration']['selection'])
+        return context

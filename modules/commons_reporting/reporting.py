@@ -1,0 +1,536 @@
+# This file is part of Tryton.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+from collections import defaultdict
+from decimal import Decimal
+
+from sql import Cast, Literal, Null
+from sql.aggregate import Min, Sum
+from sql.conditionals import Case, Coalesce
+from sql.functions import Round
+
+from trytond import backend
+from trytond.model import ModelSQL, ModelView, fields
+from trytond.modules.currency.fields import Monetary
+from trytond.pool import Pool
+from trytond.pyson import Eval
+from trytond.tools import sqlite_apply_types
+from trytond.transaction import Transaction
+
+# The id of a resource funding row is made of the resource and the fiscal
+# year ids, both 31-bit integers.
+ID_FACTOR = 2 ** 31
+
+
+def _round_total(value, currency):
+    return Round(Coalesce(value, 0), currency.digits)
+
+
+class _ContextMixin:
+    __slots__ = ()
+
+    @classmethod
+    def _context_where(cls, company_column, fiscalyear_column):
+        context = Transaction().context
+        where = Literal(True)
+        if context.get('company') is not None:
+            where &= company_column == context['company']
+        if context.get('fiscalyear') is not None:
+            where &= fiscalyear_column == context['fiscalyear']
+        return where
+
+
+class ReportingContext(ModelView):
+    __name__ = 'commons.reporting.context'
+    company = fields.Many2One(
+        'company.company', "Company", required=True,
+        help="The host whose books are analysed.")
+    fiscalyear = fields.Many2One(
+        'account.fiscalyear', "Fiscal Year",
+        domain=[
+            ('company', '=', Eval('company', -1)),
+            ],
+        help="The year analysed, or empty for every year.")
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
+    def default_fiscalyear(cls):
+        pool = Pool()
+        Resource = pool.get('commons.resource')
+        context = Transaction().context
+        if 'fiscalyear' in context:
+            return context['fiscalyear']
+        fiscalyear = Resource._funding_fiscalyear()
+        return fiscalyear.id if fiscalyear else None
+
+
+class ResourceFunding(_ContextMixin, ModelSQL, ModelView):
+    __name__ = 'commons.reporting.resource_funding'
+    company = fields.Many2One(
+        'company.company', "Company",
+        help="The host that keeps the common account of the resource.")
+    resource = fields.Many2One(
+        'commons.resource', "Resource", required=True,
+        context={
+            'company': Eval('company', -1),
+            'fiscalyear': Eval('fiscalyear', -1),
+            },
+        depends={'company', 'fiscalyear'},
+        help="The commons resource.")
+    resource_code = fields.Char("Code", help="The code of the resource.")
+    public = fields.Boolean(
+        "Public", help="Whether the resource is published as open data.")
+    fiscalyear = fields.Many2One(
+        'account.fiscalyear', "Fiscal Year", help="The year of the figures.")
+    currency = fields.Many2One('currency.currency', "Currency")
+    need = fields.Function(Monetary(
+            "Need", currency='currency', digits='currency',
+            help="The financing need of the resource for the year."),
+        'get_amounts')
+    pledged = fields.Function(Monetary(
+            "Pledged", currency='currency', digits='currency',
+            help="The amount confirmed by funders for the year."),
+        'get_amounts')
+    received = fields.Function(Monetary(
+            "Received", currency='currency', digits='currency',
+            help="The money received or allocated for the resource "
+            "during the year."),
+        'get_amounts')
+    fees = fields.Function(Monetary(
+            "Host Fees", currency='currency', digits='currency',
+            help="The part of the receipts kept by the host during the year "
+            "(negative)."),
+        'get_amounts')
+    allocated = fields.Function(Monetary(
+            "Allocated", currency='currency', digits='currency',
+            help="The money moved to the resource by allocations during "
+            "the year, included in what was received."),
+        'get_amounts')
+    spent = fields.Function(Monetary(
+            "Spent", currency='currency', digits='currency',
+            help="The money paid out for the resource during the year."),
+        'get_amounts')
+    available = fields.Function(Monetary(
+            "Available", currency='currency', digits='currency',
+            help="The money of the resource left at the end of the year, "
+            "including what was carried over from earlier years."),
+        'get_amounts')
+    gap = fields.Function(Monetary(
+            "Gap", currency='currency', digits='currency',
+            help="The part of the need not yet received."),
+        'get_amounts')
+    coverage = fields.Function(fields.Float(
+            "Coverage", digits=(1, 4),
+            help="The share of the need already received."),
+        'get_amounts')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('resource')
+        cls._order = [
+            ('fiscalyear', 'DESC'),
+            ('resource_code', 'ASC'),
+            ('id', 'ASC'),
+            ]
+
+    @classmethod
+    def table_query(cls):
+        pool = Pool()
+        Company = pool.get('company.company')
+        FiscalYear = pool.get('account.fiscalyear')
+        Resource = pool.get('commons.resource')
+        resource = Resource.__table__()
+        fiscalyear = FiscalYear.__table__()
+        company = Company.__table__()
+        return (resource
+            .join(fiscalyear,
+                condition=fiscalyear.company == resource.company)
+            .join(company, condition=resource.company == company.id)
+            .select(
+                (Cast(resource.id, 'BIGINT') * ID_FACTOR
+                    + fiscalyear.id).as_('id'),
+                resource.company.as_('company'),
+                resource.id.as_('resource'),
+                resource.code.as_('resource_code'),
+                resource.public.as_('public'),
+                fiscalyear.id.as_('fiscalyear'),
+                company.currency.as_('currency'),
+                where=cls._context_where(
+                    resource.company, fiscalyear.id)))
+
+    @classmethod
+    def _get_line_amounts(cls, fiscalyear, resource_ids):
+        "Return the ledger amounts of the year per resource id"
+        pool = Pool()
+        FundLine = pool.get('commons.fund.line')
+        line = FundLine.__table__()
+        cursor = Transaction().connection.cursor()
+        in_year = line.date >= fiscalyear.start_date
+        query = line.select(
+            line.resource,
+            Sum(line.amount,
+                filter_=in_year & (line.kind == 'fee')).as_('fees'),
+            Sum(line.amount,
+                filter_=in_year & (line.kind == 'allocation')).as_(
+                'allocated'),
+            Sum(line.amount,
+                filter_=in_year & (line.kind == 'expense')).as_('spent'),
+            Sum(line.amount).as_('available'),
+            where=fields.SQL_OPERATORS['in'](line.resource, resource_ids)
+            & (line.date <= fiscalyear.end_date),
+            group_by=line.resource)
+        if backend.name == 'sqlite':
+            sqlite_apply_types(query, [None] + ['NUMERIC'] * 4)
+        cursor.execute(*query)
+        return {r: (f, a, s, b) for r, f, a, s, b in cursor}
+
+    @classmethod
+    def get_amounts(cls, records, names):
+        "Compute the figures as commons.resource does for each fiscal year"
+        pool = Pool()
+        Resource = pool.get('commons.resource')
+        by_year = defaultdict(list)
+        for record in records:
+            by_year[record.fiscalyear].append(record)
+        funding_names = {
+            'need': 'need_amount',
+            'pledged': 'pledged_amount',
+            'received': 'received_amount',
+            'gap': 'gap_amount',
+            'coverage': 'coverage',
+            }
+        result = {n: {} for n in names}
+        for fiscalyear, year_records in by_year.items():
+            resource_ids = list({r.resource.id for r in year_records})
+            with Transaction().set_context(fiscalyear=fiscalyear.id):
+                resources = Resource.browse(resource_ids)
+                funding = Resource.get_funding(
+                    resources, [funding_names[n] for n in names
+                        if n in funding_names])
+            if {'fees', 'allocated', 'spent', 'available'} & set(names):
+                line_amounts = cls._get_line_amounts(fiscalyear, resource_ids)
+            else:
+                line_amounts = {}
+            for record in year_records:
+                resource_id = record.resource.id
+                fees, allocated, spent, available = line_amounts.get(
+                    resource_id, (None, None, None, None))
+                round_ = record.currency.round
+                values = {
+                    'fees': round_(fees or Decimal(0)),
+                    'allocated': round_(allocated or Decimal(0)),
+                    'spent': round_(-(spent or Decimal(0))),
+                    'available': round_(available or Decimal(0)),
+                    }
+                for name in names:
+                    if name in funding_names:
+                        result[name][record.id] = (
+                            funding[funding_names[name]][resource_id])
+                    else:
+                        result[name][record.id] = values[name]
+        return result
+
+    def get_rec_name(self, name):
+        return '%s - %s' % (self.resource.rec_name, self.fiscalyear.rec_name)
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        return [('resource.rec_name', *clause[1:])]
+
+    def is_empty(self):
+        "Tell if there is nothing to report for the resource in the year"
+        return not any([
+                self.need, self.pledged, self.received, self.spent,
+                self.fees])
+
+
+class FunderSummary(_ContextMixin, ModelSQL, ModelView):
+    __name__ = 'commons.reporting.funder'
+    company = fields.Many2One('company.company', "Company")
+    funder = fields.Many2One(
+        'party.party', "Funder",
+        context={
+            'company': Eval('company', -1),
+            },
+        depends={'company'},
+        help="The party who pledged the money.")
+    fund = fields.Many2One(
+        'commons.fund', "Fund", required=True, help="The fund that received the money.")
+    resource = fields.Many2One(
+        'commons.resource', "Resource",
+        help="The resource the money is for.")
+    fiscalyear = fields.Many2One(
+        'account.fiscalyear', "Fiscal Year",
+        help="The year whose needs the pledges cover.")
+    currency = fields.Many2One('currency.currency', "Currency")
+    pledged = Monetary(
+        "Pledged", currency='currency', digits='currency',
+        help="The amount of the confirmed pledges.")
+    received = Monetary(
+        "Received", currency='currency', digits='currency',
+        help="The money of those pledges received, net of refunds.")
+    fees = Monetary(
+        "Host Fees", currency='currency', digits='currency',
+        help="The part of those receipts kept by the host (negative).")
+    net = Monetary(
+        "Net", currency='currency', digits='currency',
+        help="What the fund keeps of those receipts.")
+    spent = fields.Function(Monetary(
+            "Spent", currency='currency', digits='currency',
+            help="The funder's share of what the fund spent during the "
+            "year, in proportion to what it brought."),
+        'get_spent')
+    remaining = fields.Function(Monetary(
+            "Remaining", currency='currency', digits='currency',
+            help="What is left of the funder's money."),
+        'get_spent')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('fund')
+        cls._order = [
+            ('fiscalyear', 'DESC'),
+            ('pledged', 'DESC'),
+            ('id', 'ASC'),
+            ]
+
+    @classmethod
+    def _pledge_where(cls, pledge):
+        return pledge.state.in_(['confirmed', 'done']) & cls._context_where(
+            pledge.company, pledge.fiscalyear)
+
+    @classmethod
+    def table_query(cls):
+        pool = Pool()
+        Company = pool.get('company.company')
+        Currency = pool.get('currency.currency')
+        FundLine = pool.get('commons.fund.line')
+        Pledge = pool.get('commons.pledge')
+        pledge = Pledge.__table__()
+        line = FundLine.__table__()
+        company = Company.__table__()
+        currency = Currency.__table__()
+
+        lines = line.select(
+            line.pledge.as_('pledge'),
+            Sum(line.amount,
+                filter_=line.kind.in_(['receipt', 'refund'])).as_('received'),
+            Sum(line.amount, filter_=line.kind == 'fee').as_('fees'),
+            where=line.pledge != Null,
+            group_by=line.pledge)
+        received = Coalesce(lines.received, 0)
+        fees = Coalesce(lines.fees, 0)
+        return (pledge
+            .join(company, condition=pledge.company == company.id)
+            .join(currency, condition=company.currency == currency.id)
+            .join(lines, 'LEFT', condition=lines.pledge == pledge.id)
+            .select(
+                Min(pledge.id).as_('id'),
+                pledge.company.as_('company'),
+                pledge.funder.as_('funder'),
+                pledge.fund.as_('fund'),
+                pledge.resource.as_('resource'),
+                pledge.fiscalyear.as_('fiscalyear'),
+                company.currency.as_('currency'),
+                _round_total(Sum(pledge.company_amount), currency).as_(
+                    'pledged'),
+                _round_total(Sum(received), currency).as_('received'),
+                _round_total(Sum(fees), currency).as_('fees'),
+                _round_total(Sum(received + fees), currency).as_('net'),
+                where=cls._pledge_where(pledge),
+                group_by=[
+                    pledge.company, pledge.funder, pledge.fund,
+                    pledge.resource, pledge.fiscalyear, company.currency,
+                    currency.digits]))
+
+    @classmethod
+    def get_spent(cls, records, names):
+        """Share the spending of each fund in the year between its funders
+        in proportion to what each brought for the year"""
+        pool = Pool()
+        FundLine = pool.get('commons.fund.line')
+        Pledge = pool.get('commons.pledge')
+        line = FundLine.__table__()
+        pledge = Pledge.__table__()
+        cursor = Transaction().connection.cursor()
+        in_ = fields.SQL_OPERATORS['in']
+
+        by_year = defaultdict(list)
+        for record in records:
+            by_year[record.fiscalyear].append(record)
+        result = {n: {} for n in names}
+        for fiscalyear, year_records in by_year.items():
+            fund_ids = list({r.fund.id for r in year_records})
+            query = line.select(
+                line.fund, Sum(line.amount),
+                where=in_(line.fund, fund_ids)
+                & (line.kind == 'expense')
+                & (line.date >= fiscalyear.start_date)
+                & (line.date <= fiscalyear.end_date),
+                group_by=line.fund)
+            if backend.name == 'sqlite':
+                sqlite_apply_types(query, [None, 'NUMERIC'])
+            cursor.execute(*query)
+            spent = {f: -a for f, a in cursor}
+            query = line.join(pledge, condition=line.pledge == pledge.id
+                ).select(
+                line.fund, Sum(line.amount),
+                where=in_(line.fund, fund_ids)
+                & line.kind.in_(['receipt', 'refund', 'fee'])
+                & (pledge.fiscalyear == fiscalyear.id)
+                & pledge.state.in_(['confirmed', 'done']),
+                group_by=line.fund)
+            if backend.name == 'sqlite':
+                sqlite_apply_types(query, [None, 'NUMERIC'])
+            cursor.execute(*query)
+            brought = dict(cursor)
+            for record in year_records:
+                fund_id = record.fund.id
+                total = brought.get(fund_id)
+                if total and total > 0:
+                    share = record.currency.round(
+                        min(spent.get(fund_id, Decimal(0)), total)
+                        * record.net / total)
+                else:
+                    share = Decimal(0)
+                values = {
+                    'spent': share,
+                    'remaining': record.net - share,
+                    }
+                for name in names:
+                    result[name][record.id] = values[name]
+        return result
+
+    def get_rec_name(self, name):
+        return '%s - %s - %s' % (
+            self.funder.rec_name, self.fund.rec_name,
+            self.fiscalyear.rec_name)
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        return [('funder.rec_name', *clause[1:])]
+
+
+class ContributorSummary(_ContextMixin, ModelSQL, ModelView):
+    __name__ = 'commons.reporting.contributor'
+    company = fields.Many2One('company.company', "Company")
+    contributor = fields.Many2One(
+        'party.party', "Contributor",
+        context={
+            'company': Eval('company', -1),
+            },
+        depends={'company'},
+        help="The party who contributed.")
+    fiscalyear = fields.Many2One(
+        'account.fiscalyear', "Fiscal Year",
+        help="The year of the contributions.")
+    currency = fields.Many2One('currency.currency', "Currency")
+    contributions = fields.Integer(
+        "Contributions", help="The number of validated contributions.")
+    hours = fields.Float(
+        "Hours", digits=(None, 2),
+        help="The hours of validated work.")
+    validated = Monetary(
+        "Validated", currency='currency', digits='currency',
+        help="The value of all the validated contributions.")
+    paid = Monetary(
+        "Paid", currency='currency', digits='currency',
+        help="The value of the validated contributions paid to the "
+        "contributor.")
+    volunteer = Monetary(
+        "Volunteer", currency='currency', digits='currency',
+        help="The value of the validated contributions given for free "
+        "(contributions volontaires en nature).")
+    debt = Monetary(
+        "Contributive Debt", currency='currency', digits='currency',
+        help="The paid contributions not yet invoiced or whose invoice is "
+        "not paid.")
+    settled = Monetary(
+        "Settled", currency='currency', digits='currency',
+        help="The paid contributions whose invoice is paid.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [
+            ('fiscalyear', 'DESC'),
+            ('validated', 'DESC'),
+            ('id', 'ASC'),
+            ]
+
+    @classmethod
+    def table_query(cls):
+        pool = Pool()
+        Company = pool.get('company.company')
+        Contribution = pool.get('commons.contribution')
+        Currency = pool.get('currency.currency')
+        FiscalYear = pool.get('account.fiscalyear')
+        Invoice = pool.get('account.invoice')
+        InvoiceLine = pool.get('account.invoice.line')
+        contribution = Contribution.__table__()
+        company = Company.__table__()
+        currency = Currency.__table__()
+        fiscalyear = FiscalYear.__table__()
+        line = InvoiceLine.__table__()
+        invoice = Invoice.__table__()
+
+        amount = contribution.amount
+        paid = contribution.remuneration == 'paid'
+        # The same rule as the participation of commons_contribution
+        debt = paid & (
+            (contribution.state == 'validated')
+            | (invoice.state == Null)
+            | (invoice.state != 'paid'))
+
+        def total(condition=None):
+            if condition is not None:
+                value = Sum(Case((condition, amount), else_=Literal(0)))
+            else:
+                value = Sum(amount)
+            return _round_total(value, currency)
+
+        hours = Sum(Case(
+                (contribution.kind == 'work',
+                    Coalesce(contribution.quantity, 0)),
+                else_=Literal(0)))
+        return (contribution
+            .join(fiscalyear,
+                condition=(fiscalyear.company == contribution.company)
+                & (contribution.date >= fiscalyear.start_date)
+                & (contribution.date <= fiscalyear.end_date))
+            .join(company, condition=contribution.company == company.id)
+            .join(currency, condition=company.currency == currency.id)
+            .join(line, 'LEFT',
+                condition=contribution.invoice_line == line.id)
+            .join(invoice, 'LEFT', condition=line.invoice == invoice.id)
+            .select(
+                Min(contribution.id).as_('id'),
+                contribution.company.as_('company'),
+                contribution.contributor.as_('contributor'),
+                fiscalyear.id.as_('fiscalyear'),
+                company.currency.as_('currency'),
+                Sum(Literal(1)).as_('contributions'),
+                hours.as_('hours'),
+                total().as_('validated'),
+                total(paid).as_('paid'),
+                total(contribution.remuneration == 'volunteer').as_(
+                    'volunteer'),
+                total(debt).as_('debt'),
+                total(paid & ~debt).as_('settled'),
+                where=contribution.state.in_(['validated', 'invoiced'])
+                & cls._context_where(contribution.company, fiscalyear.id),
+                group_by=[
+                    contribution.company, contribution.contributor,
+                    fiscalyear.id, company.currency, currency.digits]))
+
+    def get_rec_name(self, name):
+        return '%s - %s' % (
+            self.contributor.rec_name, self.fiscalyear.rec_name)
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        return [('contributor.rec_name', *clause[1:])]

@@ -1,0 +1,108 @@
+# This file is part of Tryton.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+import datetime as dt
+from decimal import Decimal
+
+from trytond.modules.commons_fund.tests.tools import (
+    create_resource, setup_host)
+from trytond.modules.commons_reporting.exceptions import ReportingError
+from trytond.modules.company.tests import CompanyTestMixin, set_company
+from trytond.pool import Pool
+from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
+
+
+class CommonsReportingTestCase(CompanyTestMixin, ModuleTestCase):
+    "Test Commons Reporting module"
+    module = 'commons_reporting'
+    extras = ['account_fr']
+
+    @with_transaction()
+    def test_resource_funding_matches_resource(self):
+        "The funding analysis has the figures of the resource"
+        pool = Pool()
+        FundLine = pool.get('commons.fund.line')
+        Funding = pool.get('commons.reporting.resource_funding')
+        Need = pool.get('commons.resource.need')
+        Resource = pool.get('commons.resource')
+        company, fiscalyear = setup_host()
+        with set_company(company):
+            resource, fund = create_resource(company)
+            other, _ = create_resource(company, 'WIKI')
+            Need.create([{
+                        'resource': resource.id,
+                        'fiscalyear': fiscalyear.id,
+                        'category': 'development',
+                        'amount': Decimal(1000),
+                        }])
+            FundLine.create([{
+                        'fund': fund.id, 'resource': resource.id,
+                        'date': d, 'kind': k, 'amount': Decimal(a),
+                        } for d, k, a in [
+                        (dt.date(2022, 12, 31), 'receipt', 50),
+                        (dt.date(2023, 1, 1), 'receipt', 300),
+                        (dt.date(2023, 1, 1), 'fee', -15),
+                        (dt.date(2023, 6, 1), 'allocation', 100),
+                        (dt.date(2023, 7, 1), 'expense', -120),
+                        (dt.date(2024, 1, 1), 'receipt', 999),
+                        ]])
+            with Transaction().set_context(
+                    company=company.id, fiscalyear=fiscalyear.id):
+                rows = Funding.search([])
+                self.assertEqual(
+                    {r.resource for r in rows}, {resource, other})
+                row, = Funding.search([('resource', '=', resource.id)])
+                resource = Resource(resource.id)
+                self.assertEqual(row.need, resource.need_amount)
+                self.assertEqual(row.need, Decimal('1000.00'))
+                self.assertEqual(row.received, resource.received_amount)
+                self.assertEqual(row.received, Decimal('400.00'))
+                self.assertEqual(row.gap, resource.gap_amount)
+                self.assertEqual(row.coverage, resource.coverage)
+                self.assertEqual(row.fees, Decimal('-15.00'))
+                self.assertEqual(row.allocated, Decimal('100.00'))
+                self.assertEqual(row.spent, Decimal('120.00'))
+                self.assertEqual(row.available, Decimal('315.00'))
+                self.assertFalse(row.is_empty())
+                empty, = Funding.search([('resource', '=', other.id)])
+                self.assertTrue(empty.is_empty())
+
+    @with_transaction()
+    def test_other_company_hidden(self):
+        "The analysis of a company shows none of another company's rows"
+        pool = Pool()
+        Funding = pool.get('commons.reporting.resource_funding')
+        company, fiscalyear = setup_host()
+        other_company, other_year = setup_host("Other")
+        with set_company(company):
+            create_resource(company)
+        with set_company(other_company):
+            create_resource(other_company, 'OTHER')
+        with set_company(company):
+            with Transaction().set_context(fiscalyear=fiscalyear.id):
+                self.assertEqual(
+                    [r.resource.code for r in Funding.search([])], ['LOOT'])
+
+    @with_transaction()
+    def test_statement_empty_year(self):
+        "A statement of a year with nothing is refused"
+        pool = Pool()
+        Funding = pool.get('commons.reporting.resource_funding')
+        Statement = pool.get(
+            'commons.reporting.resource_funding.statement', type='report')
+        company, fiscalyear = setup_host()
+        with set_company(company):
+            create_resource(company)
+            with Transaction().set_context(fiscalyear=fiscalyear.id):
+                row, = Funding.search([])
+                with self.assertRaisesRegex(
+                        ReportingError,
+                        r'nothing to report for the resource '
+                        r'"\[LOOT\] Resource LOOT" in the fiscal year'):
+                    Statement.execute([row.id], {})
+                with self.assertRaisesRegex(
+                        ReportingError, 'select at least one row'):
+                    Statement.execute([], {})
+
+
+del ModuleTestCase
