@@ -39,3 +39,7 @@ class ConfigurationError(UserError):
 
 class SpendingError(AccessError):
     pass
+
+
+class YearEndError(UserError):
+    pass

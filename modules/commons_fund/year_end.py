@@ -1,0 +1,633 @@
+# This file is part of Tryton.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+from collections import defaultdict
+from decimal import Decimal
+
+from sql.aggregate import Sum
+
+from trytond import backend
+from trytond.i18n import gettext
+from trytond.model import Index, ModelSQL, ModelView, Unique, fields
+from trytond.modules.currency.fields import Monetary
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval, PYSONEncoder
+from trytond.tools import sqlite_apply_types
+from trytond.transaction import Transaction, without_check_access
+from trytond.wizard import (
+    Button, StateAction, StateTransition, StateView, Wizard)
+
+from .exceptions import YearEndError
+
+# The origins of dedicated funds in the order spending uses them
+ORIGINS = [
+    ('subsidy', "Subsidies (194)"),
+    ('organisation', "Other Organisations (195)"),
+    ('generosity', "Public Generosity (196)"),
+    ]
+# The origin of the money of each funding type of pledges
+FUNDING_TYPE_ORIGINS = {
+    'subsidy': 'subsidy',
+    'donation': 'generosity',
+    # Mécénat is a resource of public generosity (7542 under 754)
+    'sponsorship': 'generosity',
+    'organisation_contribution': 'organisation',
+    'membership': 'organisation',
+    'service': 'organisation',
+    }
+
+
+class FiscalYear(metaclass=PoolMeta):
+    __name__ = 'account.fiscalyear'
+    commons_year_end = fields.Boolean(
+        "Dedicated Funds Closed", readonly=True,
+        help="Checked when the year end of the dedicated funds of the "
+        "commons is posted for the fiscal year.")
+
+    @classmethod
+    def default_commons_year_end(cls):
+        return False
+
+    @classmethod
+    def copy(cls, fiscalyears, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('commons_year_end', False)
+        return super().copy(fiscalyears, default=default)
+
+
+class Dedicated(ModelSQL, ModelView):
+    "The annex of dedicated funds: one row per fiscal year, fund and origin"
+    __name__ = 'commons.fund.dedicated'
+    __string__ = "Dedicated Funds"
+    company = fields.Many2One(
+        'company.company', "Company", required=True, readonly=True)
+    fiscalyear = fields.Many2One(
+        'account.fiscalyear', "Fiscal Year", required=True, readonly=True,
+        ondelete='RESTRICT',
+        help="The fiscal year at whose end the row was computed.")
+    fund = fields.Many2One(
+        'commons.fund', "Fund", required=True, readonly=True,
+        ondelete='RESTRICT')
+    resource = fields.Many2One(
+        'commons.resource', "Resource", readonly=True, ondelete='RESTRICT',
+        help="The resource of the earmarked fund.")
+    origin = fields.Selection(
+        ORIGINS, "Origin", required=True, readonly=True, sort=False,
+        help="Where the money comes from, which sets the 19x account.")
+    origin_string = origin.translated('origin')
+    currency = fields.Function(
+        fields.Many2One('currency.currency', "Currency"),
+        'on_change_with_currency')
+    opening = Monetary(
+        "Opening", currency='currency', digits='currency', readonly=True,
+        help="The dedicated funds at the start of the year: "
+        "the closing of the previous year.")
+    resources = Monetary(
+        "Resources", currency='currency', digits='currency', readonly=True,
+        help="The resources of the year: receipts net of host fees and "
+        "refunds, reciprocity and allocations received.")
+    spent = Monetary(
+        "Spent", currency='currency', digits='currency', readonly=True,
+        help="The spending of the year charged to this origin: "
+        "first to the opening, then to the resources of the year.")
+    used = Monetary(
+        "Used", currency='currency', digits='currency', readonly=True,
+        help="The part of the opening used this year "
+        "(19x released to 789x).")
+    reported = Monetary(
+        "Reported", currency='currency', digits='currency', readonly=True,
+        help="The resources of the year left unspent "
+        "(689x carried forward to 19x).")
+    closing = Monetary(
+        "Closing", currency='currency', digits='currency', readonly=True,
+        help="The dedicated funds at the end of the year: "
+        "opening - used + reported.")
+    dormant = fields.Boolean(
+        "Dormant", readonly=True,
+        help="Checked when the fund keeps dedicated money and was not used "
+        "for two years.")
+    move = fields.Many2One(
+        'account.move', "Move", readonly=True, ondelete='RESTRICT',
+        help="The year-end move that posted the row.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints = [
+            ('fiscalyear_fund_origin_uniq',
+                Unique(t, t.fiscalyear, t.fund, t.origin),
+                'commons_fund.msg_dedicated_unique'),
+            ]
+        cls._sql_indexes.update({
+                Index(t, (t.fiscalyear, Index.Range()),
+                    (t.fund, Index.Range())),
+                Index(t, (t.fund, Index.Range())),
+                })
+        cls._order = [
+            ('fiscalyear', 'DESC'),
+            ('fund', 'ASC'),
+            ('id', 'ASC'),
+            ]
+        cls.__access__.add('fund')
+
+    @fields.depends('company')
+    def on_change_with_currency(self, name=None):
+        return self.company.currency if self.company else None
+
+    def get_rec_name(self, name):
+        return '%s - %s - %s' % (
+            self.fiscalyear.rec_name, self.fund.rec_name,
+            self.origin_string)
+
+    @classmethod
+    def origins(cls):
+        "The origins in the order spending uses them"
+        return [o for o, _ in ORIGINS]
+
+    @classmethod
+    def get_origin(cls, kind, funding_type):
+        """Return the origin of the fund lines of kind whose pledge has
+        funding_type (None without pledge), or None for spending.
+
+        Lines without a pledge (reciprocity, allocations received, receipts
+        invoiced without a pledge) are contributions of other organisations.
+        """
+        if cls.is_spending(kind):
+            return None
+        if funding_type:
+            return FUNDING_TYPE_ORIGINS.get(funding_type, 'organisation')
+        return 'organisation'
+
+    @classmethod
+    def is_spending(cls, kind, sign=None):
+        """Tell if the fund lines of kind and sign (-1 or 1) are spending.
+
+        An allocation given by a fund (negative) is spent by it; the fund
+        that receives it (positive) gets a resource."""
+        if kind == 'expense':
+            return True
+        if kind == 'allocation':
+            return sign is not None and sign < 0
+        return False
+
+    @classmethod
+    def _get_activity_query(cls, company, start_date, end_date):
+        "Return the query of the fund ledger of the period by kind and type"
+        pool = Pool()
+        Fund = pool.get('commons.fund')
+        FundLine = pool.get('commons.fund.line')
+        Pledge = pool.get('commons.pledge')
+        line = FundLine.__table__()
+        fund = Fund.__table__()
+        pledge = Pledge.__table__()
+        return (line
+            .join(fund, condition=line.fund == fund.id)
+            .join(pledge, 'LEFT', condition=line.pledge == pledge.id)
+            .select(
+                line.fund, line.kind, pledge.funding_type,
+                Sum(line.amount, filter_=line.amount > 0).as_('positive'),
+                Sum(line.amount, filter_=line.amount < 0).as_('negative'),
+                where=(fund.company == company.id)
+                & (line.date >= start_date) & (line.date <= end_date),
+                group_by=[line.fund, line.kind, pledge.funding_type]))
+
+    @classmethod
+    def get_activity(cls, company, start_date, end_date):
+        """Return the resources by fund and origin and the spending by fund
+        of the fund ledger between the dates"""
+        cursor = Transaction().connection.cursor()
+        query = cls._get_activity_query(company, start_date, end_date)
+        if backend.name == 'sqlite':
+            sqlite_apply_types(query, [None, None, None, 'NUMERIC', 'NUMERIC'])
+        cursor.execute(*query)
+        resources = defaultdict(lambda: defaultdict(Decimal))
+        spending = defaultdict(Decimal)
+        # One row per fund, kind and funding type: not the ledger lines
+        for fund_id, kind, funding_type, positive, negative in cursor:
+            for sign, amount in [(1, positive), (-1, negative)]:
+                if not amount:
+                    continue
+                if cls.is_spending(kind, sign):
+                    spending[fund_id] -= amount
+                else:
+                    origin = cls.get_origin(kind, funding_type)
+                    resources[fund_id][origin] += amount
+        return resources, spending
+
+    @classmethod
+    def get_closings(cls, fiscalyear):
+        "Return the closing and the spent by fund and origin of the year"
+        cursor = Transaction().connection.cursor()
+        table = cls.__table__()
+        query = table.select(
+            table.fund.as_('fund'), table.origin.as_('origin'),
+            table.closing.as_('closing'), table.spent.as_('spent'),
+            where=table.fiscalyear == fiscalyear.id)
+        if backend.name == 'sqlite':
+            sqlite_apply_types(query, [None, None, 'NUMERIC', 'NUMERIC'])
+        cursor.execute(*query)
+        closings = defaultdict(dict)
+        spent = defaultdict(Decimal)
+        for fund_id, origin, closing, spent_ in cursor:
+            closings[fund_id][origin] = closing or Decimal(0)
+            spent[fund_id] += spent_ or Decimal(0)
+        return closings, spent
+
+    @classmethod
+    def previous_fiscalyear(cls, fiscalyear):
+        pool = Pool()
+        FiscalYear = pool.get('account.fiscalyear')
+        fiscalyears = FiscalYear.search([
+                ('company', '=', fiscalyear.company.id),
+                ('end_date', '<', fiscalyear.start_date),
+                ], order=[('end_date', 'DESC')], limit=1)
+        return fiscalyears[0] if fiscalyears else None
+
+    @classmethod
+    def has_activity(cls, company, start_date, end_date):
+        "Tell if the fund ledger of the company has lines between the dates"
+        pool = Pool()
+        Fund = pool.get('commons.fund')
+        FundLine = pool.get('commons.fund.line')
+        cursor = Transaction().connection.cursor()
+        line = FundLine.__table__()
+        fund = Fund.__table__()
+        cursor.execute(*line.join(fund, condition=line.fund == fund.id)
+            .select(line.id,
+                where=(fund.company == company.id)
+                & (line.date >= start_date) & (line.date <= end_date),
+                limit=1))
+        return bool(cursor.fetchone())
+
+    @classmethod
+    def check_year_end(cls, fiscalyear):
+        "Raise if the year end of the dedicated funds cannot be posted"
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        Move = pool.get('account.move')
+        if fiscalyear.commons_year_end:
+            raise YearEndError(gettext(
+                    'commons_fund.msg_year_end_done',
+                    fiscalyear=fiscalyear.rec_name))
+        moves = Move.search([
+                ('company', '=', fiscalyear.company.id),
+                ('period.fiscalyear', '=', fiscalyear.id),
+                ('state', '=', 'draft'),
+                ], order=[('date', 'ASC'), ('id', 'ASC')], limit=1)
+        if moves:
+            move, = moves
+            raise YearEndError(gettext(
+                    'commons_fund.msg_year_end_draft_move',
+                    fiscalyear=fiscalyear.rec_name,
+                    move=move.rec_name))
+        invoices = Invoice.search([
+                ('company', '=', fiscalyear.company.id),
+                ('state', 'in', ['draft', 'validated']),
+                ('invoice_date', '>=', fiscalyear.start_date),
+                ('invoice_date', '<=', fiscalyear.end_date),
+                ('lines.commons_fund', '!=', None),
+                ], order=[('invoice_date', 'ASC'), ('id', 'ASC')], limit=1)
+        if invoices:
+            invoice, = invoices
+            raise YearEndError(gettext(
+                    'commons_fund.msg_year_end_invoice',
+                    fiscalyear=fiscalyear.rec_name,
+                    invoice=invoice.rec_name))
+        previous = cls.previous_fiscalyear(fiscalyear)
+        if previous and not previous.commons_year_end:
+            earlier = cls.search([
+                    ('company', '=', fiscalyear.company.id),
+                    ('fiscalyear.end_date', '<', fiscalyear.start_date),
+                    ], limit=1)
+            if earlier or cls.has_activity(
+                    fiscalyear.company, previous.start_date,
+                    previous.end_date):
+                raise YearEndError(gettext(
+                        'commons_fund.msg_year_end_previous',
+                        fiscalyear=fiscalyear.rec_name,
+                        previous=previous.rec_name))
+
+    @classmethod
+    def compute(cls, opening, resources, spending):
+        """Return by origin the used, spent and reported amounts of a fund.
+
+        opening and resources are dictionaries by origin, spending the
+        amount spent by the fund in the year.  Spending uses the opening
+        first, then the resources of the year, origin by origin in the order
+        of origins(); resources that are negative (refunds of money received
+        in an earlier year) use the opening of their own origin first."""
+        origins = cls.origins()
+        opening = {o: opening.get(o, Decimal(0)) for o in origins}
+        resources = {o: resources.get(o, Decimal(0)) for o in origins}
+        used = dict.fromkeys(origins, Decimal(0))
+        spent = dict.fromkeys(origins, Decimal(0))
+        left = dict(opening)
+        for origin in origins:
+            if resources[origin] < 0:
+                take = min(-resources[origin], max(left[origin], 0))
+                used[origin] += take
+                left[origin] -= take
+                resources[origin] += take
+        remaining = max(spending, Decimal(0))
+        for origin in origins:
+            take = min(remaining, max(left[origin], 0))
+            used[origin] += take
+            spent[origin] += take
+            left[origin] -= take
+            remaining -= take
+        reported = dict(resources)
+        for origin in origins:
+            take = min(remaining, max(reported[origin], 0))
+            spent[origin] += take
+            reported[origin] -= take
+            remaining -= take
+        return used, spent, reported
+
+    @classmethod
+    def close_fiscalyear(cls, fiscalyear):
+        """Post the year end of the dedicated funds of the fiscal year and
+        write the annex.  Return the move, or None if nothing moved."""
+        pool = Pool()
+        FiscalYear = pool.get('account.fiscalyear')
+        Fund = pool.get('commons.fund')
+        Move = pool.get('account.move')
+        FiscalYear.lock([fiscalyear])
+        fiscalyear = FiscalYear(fiscalyear.id)
+        cls.check_year_end(fiscalyear)
+        company = fiscalyear.company
+        round_ = company.currency.round
+
+        previous = cls.previous_fiscalyear(fiscalyear)
+        if previous:
+            openings, previous_spent = cls.get_closings(previous)
+        else:
+            openings, previous_spent = {}, {}
+        resources, spending = cls.get_activity(
+            company, fiscalyear.start_date, fiscalyear.end_date)
+
+        fund_ids = sorted(set(openings) | set(resources) | set(spending))
+        cursor = Transaction().connection.cursor()
+        fund = Fund.__table__()
+        cursor.execute(*fund.select(
+                fund.id, fund.resource,
+                where=fund.company == company.id))
+        fund_resources = dict(cursor)
+
+        rows = []
+        totals = defaultdict(lambda: {
+                'used': Decimal(0), 'reported': Decimal(0)})
+        for fund_id in fund_ids:
+            opening = openings.get(fund_id, {})
+            used, spent, reported = cls.compute(
+                opening, resources.get(fund_id, {}),
+                spending.get(fund_id, Decimal(0)))
+            fund_rows = []
+            for origin in cls.origins():
+                values = {
+                    'opening': round_(opening.get(origin, Decimal(0))),
+                    'resources': round_(
+                        resources.get(fund_id, {}).get(origin, Decimal(0))),
+                    'spent': round_(spent[origin]),
+                    'used': round_(used[origin]),
+                    'reported': round_(reported[origin]),
+                    }
+                if not any(values.values()):
+                    continue
+                values['closing'] = (
+                    values['opening'] - values['used'] + values['reported'])
+                values.update({
+                        'company': company.id,
+                        'fiscalyear': fiscalyear.id,
+                        'fund': fund_id,
+                        'resource': fund_resources.get(fund_id),
+                        'origin': origin,
+                        })
+                totals[origin]['used'] += values['used']
+                totals[origin]['reported'] += values['reported']
+                fund_rows.append(values)
+            dormant = (
+                sum(r['opening'] for r in fund_rows) > 0
+                and sum(r['closing'] for r in fund_rows) > 0
+                and not spending.get(fund_id)
+                and not previous_spent.get(fund_id))
+            for values in fund_rows:
+                values['dormant'] = bool(dormant)
+            rows.extend(fund_rows)
+
+        move = cls.get_move(fiscalyear, totals)
+        if move:
+            move.save()
+            Move.post([move])
+            for values in rows:
+                values['move'] = move.id
+        with without_check_access():
+            cls.create(rows)
+            FiscalYear.write([fiscalyear], {'commons_year_end': True})
+        return move
+
+    @classmethod
+    def get_move(cls, fiscalyear, totals):
+        "Return the year-end move of the totals by origin, or None"
+        pool = Pool()
+        Configuration = pool.get('commons.configuration')
+        Move = pool.get('account.move')
+        MoveLine = pool.get('account.move.line')
+        Period = pool.get('account.period')
+        config = Configuration(1)
+        company = fiscalyear.company
+        date = fiscalyear.end_date
+
+        def account(name):
+            return config.get_required(name, company=company.id)
+
+        def line(account, amount, description):
+            return MoveLine(
+                account=account,
+                debit=amount if amount > 0 else Decimal(0),
+                credit=-amount if amount < 0 else Decimal(0),
+                description=description)
+        lines = []
+        for origin in cls.origins():
+            used = totals.get(origin, {}).get('used', Decimal(0))
+            reported = totals.get(origin, {}).get('reported', Decimal(0))
+            if not used and not reported:
+                continue
+            dedicated = account('dedicated_%s_account' % origin)
+            if used:
+                description = gettext(
+                    'commons_fund.msg_year_end_used_description',
+                    fiscalyear=fiscalyear.rec_name)
+                lines.append(line(dedicated, used, description))
+                lines.append(line(
+                        account('dedicated_%s_use_account' % origin),
+                        -used, description))
+            if reported:
+                description = gettext(
+                    'commons_fund.msg_year_end_reported_description',
+                    fiscalyear=fiscalyear.rec_name)
+                lines.append(line(
+                        account('dedicated_%s_report_account' % origin),
+                        reported, description))
+                lines.append(line(dedicated, -reported, description))
+        if not lines:
+            return None
+        return Move(
+            company=company,
+            journal=config.get_required(
+                'dedicated_journal', company=company.id),
+            period=Period.find(company, date=date),
+            date=date,
+            origin=fiscalyear,
+            description=gettext(
+                'commons_fund.msg_year_end_move_description',
+                fiscalyear=fiscalyear.rec_name),
+            lines=lines)
+
+    @classmethod
+    def cancel_fiscalyear(cls, fiscalyear):
+        """Cancel the year end of the fiscal year: reverse its move and
+        delete its rows.  Refused once a later year end exists."""
+        pool = Pool()
+        FiscalYear = pool.get('account.fiscalyear')
+        Move = pool.get('account.move')
+        FiscalYear.lock([fiscalyear])
+        fiscalyear = FiscalYear(fiscalyear.id)
+        if not fiscalyear.commons_year_end:
+            raise YearEndError(gettext(
+                    'commons_fund.msg_year_end_not_done',
+                    fiscalyear=fiscalyear.rec_name))
+        later = FiscalYear.search([
+                ('company', '=', fiscalyear.company.id),
+                ('start_date', '>', fiscalyear.end_date),
+                ('commons_year_end', '=', True),
+                ], order=[('start_date', 'ASC')], limit=1)
+        if later:
+            raise YearEndError(gettext(
+                    'commons_fund.msg_year_end_cancel_later',
+                    fiscalyear=fiscalyear.rec_name,
+                    later=later[0].rec_name))
+        rows = cls.search([('fiscalyear', '=', fiscalyear.id)])
+        moves = list({r.move for r in rows if r.move})
+        cancel_moves = []
+        for move in moves:
+            cancel_moves.append(move.cancel(reversal=True))
+        if cancel_moves:
+            Move.post(cancel_moves)
+        with without_check_access():
+            cls.delete(rows)
+            FiscalYear.write([fiscalyear], {'commons_year_end': False})
+        return cancel_moves
+
+    @classmethod
+    def get_summary(cls, fiscalyear):
+        "Return the text that tells what the year end will do"
+        if not fiscalyear:
+            return ''
+        if fiscalyear.commons_year_end:
+            rows = cls.search([('fiscalyear', '=', fiscalyear.id)])
+            return gettext(
+                'commons_fund.msg_year_end_summary_done',
+                fiscalyear=fiscalyear.rec_name,
+                funds=len({r.fund for r in rows}),
+                closing=sum((r.closing for r in rows), Decimal(0)))
+        resources, spending = cls.get_activity(
+            fiscalyear.company, fiscalyear.start_date, fiscalyear.end_date)
+        previous = cls.previous_fiscalyear(fiscalyear)
+        return gettext(
+            'commons_fund.msg_year_end_summary',
+            fiscalyear=fiscalyear.rec_name,
+            funds=len(set(resources) | set(spending)),
+            resources=sum(
+                (a for r in resources.values() for a in r.values()),
+                Decimal(0)),
+            spending=sum(spending.values(), Decimal(0)),
+            previous=previous.rec_name if previous else '-')
+
+
+class YearEndStart(ModelView):
+    __name__ = 'commons.fund.year_end.start'
+    fiscalyear = fields.Many2One(
+        'account.fiscalyear', "Fiscal Year", required=True,
+        domain=[
+            ('company', '=', Eval('context', {}).get('company', -1)),
+            ],
+        help="The fiscal year at whose end the dedicated funds are "
+        "computed.")
+    done = fields.Boolean("Done", readonly=True)
+    summary = fields.Text("Summary", readonly=True)
+
+    @fields.depends('fiscalyear')
+    def on_change_fiscalyear(self):
+        pool = Pool()
+        Dedicated = pool.get('commons.fund.dedicated')
+        self.done = bool(
+            self.fiscalyear and self.fiscalyear.commons_year_end)
+        self.summary = Dedicated.get_summary(self.fiscalyear)
+
+
+class YearEnd(Wizard):
+    "Post the year end of the dedicated funds of a fiscal year"
+    __name__ = 'commons.fund.year_end'
+    start = StateView(
+        'commons.fund.year_end.start',
+        'commons_fund.fund_year_end_start_view_form', [
+            Button("Close", 'end', 'tryton-cancel'),
+            Button("Cancel Year End", 'cancel_', 'tryton-undo',
+                states={
+                    'invisible': ~Eval('done'),
+                    }),
+            Button("Post Year End", 'post', 'tryton-ok', default=True,
+                states={
+                    'invisible': Eval('done', False),
+                    }),
+            ])
+    post = StateTransition()
+    cancel_ = StateTransition()
+    open_ = StateAction('commons_fund.act_fund_dedicated_form')
+
+    def default_start(self, fields):
+        pool = Pool()
+        Dedicated = pool.get('commons.fund.dedicated')
+        FiscalYear = pool.get('account.fiscalyear')
+        fiscalyear = None
+        if self.model and self.model.__name__ == 'account.fiscalyear':
+            fiscalyear = self.record
+        else:
+            company = Transaction().context.get('company')
+            if company is not None:
+                fiscalyears = FiscalYear.search([
+                        ('company', '=', company),
+                        ('state', '=', 'open'),
+                        ('commons_year_end', '=', False),
+                        ], order=[('start_date', 'ASC')], limit=1)
+                if fiscalyears:
+                    fiscalyear, = fiscalyears
+        if not fiscalyear:
+            return {}
+        return {
+            'fiscalyear': fiscalyear.id,
+            'done': fiscalyear.commons_year_end,
+            'summary': Dedicated.get_summary(fiscalyear),
+            }
+
+    def transition_post(self):
+        pool = Pool()
+        Dedicated = pool.get('commons.fund.dedicated')
+        Dedicated.close_fiscalyear(self.start.fiscalyear)
+        return 'open_'
+
+    def transition_cancel_(self):
+        pool = Pool()
+        Dedicated = pool.get('commons.fund.dedicated')
+        Dedicated.cancel_fiscalyear(self.start.fiscalyear)
+        return 'end'
+
+    def do_open_(self, action):
+        fiscalyear = self.start.fiscalyear
+        action['name'] += ' - %s' % fiscalyear.rec_name
+        action['pyson_domain'] = PYSONEncoder().encode(
+            [('fiscalyear', '=', fiscalyear.id)])
+        return action, {}
+
+    def transition_open_(self):
+        return 'end'
