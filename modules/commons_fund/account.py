@@ -104,6 +104,18 @@ class InvoiceLine(metaclass=PoolMeta):
             },
         help="The pledge this line requests the payment of.")
 
+    commons_milestone = fields.Many2One(
+        'commons.resource.milestone', "Milestone", ondelete='RESTRICT',
+        domain=[
+            ('resource.funds', '=', Eval('commons_fund', -1)),
+            ],
+        states={
+            'invisible': (
+                ~Eval('commons_fund') | (Eval('invoice_type') == 'out')),
+            'readonly': Eval('invoice_state') != 'draft',
+            },
+        help="The milestone the spending pays: it is approved only once "
+        "the stewards accepted the milestone.")
     commons_approved_by = fields.Many2One(
         'res.user', "Approved by", readonly=True, ondelete='RESTRICT',
         states={
@@ -234,6 +246,7 @@ class InvoiceLine(metaclass=PoolMeta):
                         'commons_fund.msg_invoice_line_approve_state',
                         line=line.rec_name,
                         invoice=line.invoice.rec_name))
+            line.check_commons_milestone()
         funds = {l.commons_fund for l in lines}
         Fund.lock_spending(funds)
         asked = defaultdict(Decimal)
@@ -247,13 +260,24 @@ class InvoiceLine(metaclass=PoolMeta):
                     'commons_approved_date': datetime.datetime.now(),
                     })
 
+    def check_commons_milestone(self):
+        "Raise if the line pays a milestone the stewards did not accept"
+        if (self.commons_milestone
+                and self.commons_milestone.state != 'accepted'):
+            raise SpendingError(gettext(
+                    'commons_fund.msg_invoice_line_milestone_accepted',
+                    line=self.rec_name,
+                    milestone=self.commons_milestone.rec_name,
+                    state=self.commons_milestone.state_string))
+
     @classmethod
     def check_modification(cls, mode, lines, values=None, external=False):
         super().check_modification(
             mode, lines, values=values, external=external)
         if mode == 'write':
             changed = values.keys() & {
-                'commons_fund', 'quantity', 'unit_price', 'account',
+                'commons_fund', 'commons_milestone', 'quantity',
+                'unit_price', 'account',
                 'invoice', 'currency'}
             if changed:
                 for line in lines:
@@ -321,6 +345,8 @@ class Invoice(metaclass=PoolMeta):
                             invoice=invoice.rec_name,
                             line=line.rec_name,
                             fund=line.commons_fund.rec_name))
+                if line.commons_spending:
+                    line.check_commons_milestone()
 
     @classmethod
     def validate_invoice(cls, invoices):

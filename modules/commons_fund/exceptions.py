@@ -43,3 +43,23 @@ class SpendingError(AccessError):
 
 class YearEndError(UserError):
     pass
+
+
+class AllocationError(UserError):
+    pass
+
+
+class AllocationValidationError(ValidationError):
+    pass
+
+
+class MilestoneError(UserError):
+    pass
+
+
+class RoundError(UserError):
+    pass
+
+
+class RoundValidationError(ValidationError):
+    pass

@@ -11,7 +11,8 @@ from sql.functions import CurrentTimestamp, Function
 from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import (
-    DeactivableMixin, Index, ModelSQL, ModelView, Unique, Workflow, fields)
+    DeactivableMixin, Index, ModelSQL, ModelView, Unique, Workflow, fields,
+    sequence_ordered)
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval
@@ -83,6 +84,14 @@ class Fund(DeactivableMixin, Workflow, ModelSQL, ModelView):
             'readonly': _states['readonly'] | Eval('lines', [0]),
             },
         help="The resource the money of the fund is earmarked for.")
+    pooled_shares = fields.One2Many(
+        'commons.fund-commons.resource', 'fund', "Resources",
+        states={
+            'invisible': Eval('type') != 'pooled',
+            'readonly': _states['readonly'],
+            },
+        help="The resources that share the pooled fund, in the order of "
+        "priority, with their fixed shares.")
     pooled_resources = fields.Many2Many(
         'commons.fund-commons.resource', 'fund', 'resource', "Resources",
         domain=[
@@ -364,6 +373,24 @@ class Fund(DeactivableMixin, Workflow, ModelSQL, ModelView):
         cls.check_resource(funds, field_names)
 
     @classmethod
+    def validate(cls, funds):
+        super().validate(funds)
+        cls.check_shares(funds)
+
+    @classmethod
+    def check_shares(cls, funds):
+        "Check that the fixed shares of a pooled fund sum to 100 %"
+        for fund in funds:
+            shares = [l.share for l in fund.pooled_shares]
+            if any(s is not None for s in shares):
+                total = sum(s or 0 for s in shares)
+                if total != 1:
+                    raise FundValidationError(gettext(
+                            'commons_fund.msg_fund_shares',
+                            fund=fund.rec_name,
+                            total='%s %%' % (total * 100).normalize()))
+
+    @classmethod
     def check_resource(cls, funds, field_names=None):
         if field_names and not (
                 field_names & {'type', 'resource', 'company'}):
@@ -463,12 +490,23 @@ class Fund(DeactivableMixin, Workflow, ModelSQL, ModelView):
         pass
 
 
-class FundResource(ModelSQL):
+class FundResource(sequence_ordered(), ModelSQL, ModelView):
     __name__ = 'commons.fund-commons.resource'
     fund = fields.Many2One(
         'commons.fund', "Fund", required=True, ondelete='CASCADE')
     resource = fields.Many2One(
-        'commons.resource', "Resource", required=True, ondelete='CASCADE')
+        'commons.resource', "Resource", required=True, ondelete='CASCADE',
+        domain=[
+            ('company', '=', Eval('_parent_fund', {}).get('company', -1)),
+            ])
+    share = fields.Numeric(
+        "Share", digits=(None, 4),
+        domain=['OR',
+            ('share', '=', None),
+            [('share', '>=', 0), ('share', '<=', 1)],
+            ],
+        help="The share of the resource in allocations by fixed shares.\n"
+        "The shares of a pooled fund sum to 100 %.")
 
     @classmethod
     def __setup__(cls):
@@ -549,6 +587,7 @@ class FundLine(ModelSQL, ModelView):
             'account.invoice.line',
             'account.move',
             'account.move.line',
+            'commons.allocation.line',
             ]
 
     @classmethod

@@ -1,0 +1,898 @@
+# This file is part of Tryton.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+from collections import defaultdict
+from decimal import Decimal
+
+from sql.aggregate import Count, Sum
+
+from trytond import backend
+from trytond.i18n import gettext
+from trytond.model import (
+    Index, ModelSQL, ModelView, Unique, Workflow, fields)
+from trytond.modules.currency.fields import Monetary
+from trytond.pool import Pool
+from trytond.pyson import Eval, If
+from trytond.tools import grouped_slice, sqlite_apply_types
+from trytond.transaction import Transaction, without_check_access
+
+from .allocation import format_amount
+from .distribution import GRADES, majority_ranking, median_grade
+from .distribution import quadratic_match as _quadratic_match
+from .exceptions import RoundError, RoundValidationError
+from .pledge import FUNDING_TYPES
+
+ROUND_METHODS = [
+    ('cobudget', "Cobudget"),
+    ('quadratic', "Quadratic Matching"),
+    ('majority_judgment', "Majority Judgment"),
+    ]
+GRADE_STRINGS = [
+    ('excellent', "Excellent"),
+    ('very_good', "Very Good"),
+    ('good', "Good"),
+    ('fair', "Fair"),
+    ('poor', "Poor"),
+    ('reject', "Reject"),
+    ]
+assert [g for g, _ in GRADE_STRINGS] == GRADES
+
+
+class Round(Workflow, ModelSQL, ModelView):
+    "A round in which participants decide where pooled money goes"
+    __name__ = 'commons.round'
+    _states = {
+        'readonly': Eval('state') != 'draft',
+        }
+    name = fields.Char("Name", required=True, states=_states)
+    company = fields.Many2One(
+        'company.company', "Company", required=True, states=_states)
+    fund = fields.Many2One(
+        'commons.fund', "Pooled Fund", required=True,
+        domain=[
+            ('company', '=', Eval('company', -1)),
+            ('type', '=', 'pooled'),
+            ],
+        states=_states,
+        help="The pooled fund that gives the tokens or the matching pool.")
+    method = fields.Selection(
+        ROUND_METHODS, "Method", required=True, states=_states,
+        help="Cobudget: participants place their budget on buckets, "
+        "those that reach their minimum are funded;\n"
+        "Quadratic Matching: the pool matches the participants' own money, "
+        "favouring buckets with many contributors;\n"
+        "Majority Judgment: participants grade the buckets, which are funded "
+        "in the order of their majority grade.")
+    method_string = method.translated('method')
+    start_date = fields.Date("Start Date", required=True, states=_states)
+    end_date = fields.Date(
+        "End Date", required=True, states=_states,
+        domain=[('end_date', '>=', Eval('start_date', None))])
+    fiscalyear = fields.Many2One(
+        'account.fiscalyear', "Fiscal Year", required=True, states=_states,
+        domain=[
+            ('company', '=', Eval('company', -1)),
+            ],
+        help="The year of the pledges made in the round.")
+    matching_amount = Monetary(
+        "Pool Amount", currency='currency', digits='currency',
+        states={
+            'readonly': _states['readonly'],
+            'invisible': Eval('method') == 'cobudget',
+            'required': Eval('method') != 'cobudget',
+            },
+        domain=[If(Eval('method') != 'cobudget',
+                ('matching_amount', '>', 0), ())],
+        help="The money of the pooled fund shared by the round.")
+    minimum_contribution = Monetary(
+        "Minimum Contribution", currency='currency', digits='currency',
+        states={
+            'readonly': _states['readonly'],
+            'invisible': Eval('method') != 'quadratic',
+            },
+        help="Contributions below it are not matched.")
+    match_cap_rate = fields.Numeric(
+        "Match Cap", digits=(None, 4),
+        states={
+            'readonly': _states['readonly'],
+            'invisible': Eval('method') != 'quadratic',
+            },
+        domain=['OR',
+            ('match_cap_rate', '=', None),
+            [('match_cap_rate', '>', 0), ('match_cap_rate', '<=', 1)],
+            ],
+        help="The largest share of the pool one bucket can get.")
+    bucket_cap = Monetary(
+        "Cap per Bucket", currency='currency', digits='currency',
+        states={
+            'readonly': _states['readonly'],
+            'invisible': Eval('method') == 'majority_judgment',
+            },
+        help="The most one participant can put on one bucket.")
+    currency = fields.Function(
+        fields.Many2One('currency.currency', "Currency"),
+        'on_change_with_currency')
+    participants = fields.One2Many(
+        'commons.round.participant', 'round', "Participants",
+        states=_states)
+    buckets = fields.One2Many(
+        'commons.round.bucket', 'round', "Buckets", states=_states)
+    votes = fields.One2Many(
+        'commons.round.vote', 'round', "Votes",
+        states={
+            'readonly': Eval('state') != 'open',
+            'invisible': Eval('method') == 'majority_judgment',
+            })
+    grades = fields.One2Many(
+        'commons.round.grade', 'round', "Grades",
+        states={
+            'readonly': Eval('state') != 'open',
+            'invisible': Eval('method') != 'majority_judgment',
+            })
+    allocation = fields.Many2One(
+        'commons.allocation', "Allocation", readonly=True,
+        ondelete='RESTRICT')
+    allocation_amount = fields.Function(Monetary(
+            "To Allocate", currency='currency', digits='currency',
+            help="What the pooled fund gives to the funded buckets."),
+        'get_allocation_amount')
+    state = fields.Selection([
+            ('draft', "Draft"),
+            ('open', "Open"),
+            ('closed', "Closed"),
+            ('posted', "Posted"),
+            ('cancelled', "Cancelled"),
+            ], "State", readonly=True, required=True, sort=False)
+
+    del _states
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [
+            ('start_date', 'DESC'),
+            ('id', 'DESC'),
+            ]
+        cls._transitions |= {
+            ('draft', 'open'),
+            ('open', 'closed'),
+            ('closed', 'posted'),
+            ('draft', 'cancelled'),
+            ('open', 'cancelled'),
+            ('closed', 'cancelled'),
+            }
+        cls._buttons.update({
+                'open': {
+                    'invisible': Eval('state') != 'draft',
+                    'depends': ['state'],
+                    },
+                'close': {
+                    'invisible': Eval('state') != 'open',
+                    'depends': ['state'],
+                    },
+                'post': {
+                    'invisible': Eval('state') != 'closed',
+                    'icon': 'tryton-ok',
+                    'depends': ['state'],
+                    },
+                'cancel': {
+                    'invisible': ~Eval('state').in_(
+                        ['draft', 'open', 'closed']),
+                    'icon': 'tryton-cancel',
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
+    def default_method(cls):
+        return 'cobudget'
+
+    @classmethod
+    def default_state(cls):
+        return 'draft'
+
+    @fields.depends('company')
+    def on_change_with_currency(self, name=None):
+        return self.company.currency if self.company else None
+
+    @classmethod
+    def get_allocation_amount(cls, rounds, name):
+        result = {}
+        for round_ in rounds:
+            result[round_.id] = sum(
+                (b.allocated_amount or 0) for b in round_.buckets
+                if b.funded)
+        return result
+
+    def get_allocation_amounts(self):
+        """Return the amounts of the round's allocation by (resource id,
+        milestone id) and their explanations"""
+        amounts, explanations = {}, {}
+        for bucket in self.buckets:
+            if bucket.funded and bucket.allocated_amount:
+                key = (
+                    bucket.resource.id,
+                    bucket.milestone.id if bucket.milestone else None)
+                amounts[key] = amounts.get(key, 0) + bucket.allocated_amount
+                explanations[key] = bucket.explanation
+        return amounts, explanations
+
+    @classmethod
+    def check_modification(cls, mode, rounds, values=None, external=False):
+        super().check_modification(
+            mode, rounds, values=values, external=external)
+        if mode == 'delete':
+            for round_ in rounds:
+                if round_.state not in {'draft', 'cancelled'}:
+                    raise RoundError(gettext(
+                            'commons_fund.msg_round_delete',
+                            round=round_.rec_name))
+
+    def check_open_to_votes(self):
+        if self.state != 'open':
+            raise RoundValidationError(gettext(
+                    'commons_fund.msg_round_not_open',
+                    round=self.rec_name))
+
+    def _token_budget(self):
+        return sum(
+            p.budget for p in self.participants if p.source == 'tokens')
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('open')
+    def open(cls, rounds):
+        pool = Pool()
+        Fund = pool.get('commons.fund')
+        for round_ in rounds:
+            round_.fund.check_open()
+            if not round_.buckets:
+                raise RoundError(gettext(
+                        'commons_fund.msg_round_no_bucket',
+                        round=round_.rec_name))
+            # The pool must hold what the round may give
+            asked = round_._token_budget() + (round_.matching_amount or 0)
+            Fund.check_available([round_.fund], {round_.fund.id: asked})
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('closed')
+    def close(cls, rounds):
+        "Fund the buckets that reached their goal and release the others"
+        pool = Pool()
+        Bucket = pool.get('commons.round.bucket')
+        Pledge = pool.get('commons.pledge')
+        Milestone = pool.get('commons.resource.milestone')
+        buckets, to_confirm, to_cancel, milestones = [], [], [], []
+        for round_ in rounds:
+            results = getattr(round_, '_close_%s' % round_.method)()
+            for bucket in round_.buckets:
+                values = results[bucket.id]
+                for name, value in values.items():
+                    setattr(bucket, name, value)
+                buckets.append(bucket)
+                if bucket.funded and bucket.milestone:
+                    milestones.append(bucket.milestone)
+            for vote in round_.votes:
+                if vote.pledge and vote.pledge.state == 'draft':
+                    if results[vote.bucket.id]['funded']:
+                        to_confirm.append(vote.pledge)
+                    else:
+                        to_cancel.append(vote.pledge)
+        Bucket.save(buckets)
+        Pledge.confirm(to_confirm)
+        Pledge.cancel(to_cancel)
+        Milestone.fund([m for m in milestones if m.state == 'planned'])
+
+    def _bucket_totals(self):
+        "Return the votes by bucket id: (tokens, pledged, {party: amount})"
+        tokens, pledged = defaultdict(Decimal), defaultdict(Decimal)
+        by_party = defaultdict(dict)
+        for vote in self.votes:
+            bucket = vote.bucket.id
+            if vote.participant.source == 'tokens':
+                tokens[bucket] += vote.amount
+            else:
+                pledged[bucket] += vote.amount
+            party = vote.participant.party.id
+            by_party[bucket][party] = (
+                by_party[bucket].get(party, 0) + vote.amount)
+        return tokens, pledged, by_party
+
+    def _close_cobudget(self):
+        currency = self.currency
+        tokens, pledged, by_party = self._bucket_totals()
+        results = {}
+        for bucket in self.buckets:
+            total = tokens[bucket.id] + pledged[bucket.id]
+            funded = total >= (bucket.min_goal or 0) and total > 0
+            results[bucket.id] = {
+                'funded': funded,
+                'token_amount': tokens[bucket.id] if funded else 0,
+                'pledged_amount': pledged[bucket.id] if funded else 0,
+                'match_amount': Decimal(0),
+                'explanation': gettext(
+                    'commons_fund.msg_bucket_explain_cobudget'
+                    if funded else
+                    'commons_fund.msg_bucket_explain_released',
+                    total=format_amount(total, currency),
+                    minimum=format_amount(bucket.min_goal or 0, currency),
+                    tokens=format_amount(tokens[bucket.id], currency),
+                    pledged=format_amount(pledged[bucket.id], currency),
+                    count=len(by_party[bucket.id])),
+                }
+        return results
+
+    def _close_quadratic(self):
+        currency = self.currency
+        tokens, pledged, by_party = self._bucket_totals()
+        funded, rooms = {}, {}
+        for bucket in self.buckets:
+            total = tokens[bucket.id] + pledged[bucket.id]
+            funded[bucket.id] = (
+                total >= (bucket.min_goal or 0) and total > 0)
+            rooms[bucket.id] = max(bucket.max_goal - total, Decimal(0))
+        contributions = {
+            b: by_party[b] for b in funded if funded[b]}
+        matches, values = quadratic_match(
+            self.matching_amount, contributions, currency.rounding,
+            minimum=self.minimum_contribution or 0,
+            cap_rate=self.match_cap_rate, rooms=rooms)
+        value_sum = sum(values.values())
+        results = {}
+        for bucket in self.buckets:
+            match = matches.get(bucket.id, Decimal(0))
+            total = tokens[bucket.id] + pledged[bucket.id]
+            results[bucket.id] = {
+                'funded': funded[bucket.id],
+                'token_amount': (
+                    tokens[bucket.id] if funded[bucket.id] else 0),
+                'pledged_amount': (
+                    pledged[bucket.id] if funded[bucket.id] else 0),
+                'match_amount': match,
+                'explanation': gettext(
+                    'commons_fund.msg_bucket_explain_quadratic'
+                    if funded[bucket.id] else
+                    'commons_fund.msg_bucket_explain_released',
+                    total=format_amount(total, currency),
+                    minimum=format_amount(bucket.min_goal or 0, currency),
+                    tokens=format_amount(tokens[bucket.id], currency),
+                    pledged=format_amount(pledged[bucket.id], currency),
+                    count=len(by_party[bucket.id]),
+                    value='%.2f' % values.get(bucket.id, 0),
+                    share='%.2f %%' % (
+                        100 * values.get(bucket.id, 0) / value_sum
+                        if value_sum else 0),
+                    match=format_amount(match, currency),
+                    pool=format_amount(self.matching_amount, currency)),
+                }
+        return results
+
+    def _close_majority_judgment(self):
+        currency = self.currency
+        grades = {b.id: [] for b in self.buckets}
+        for grade in self.grades:
+            grades[grade.bucket.id].append(grade.grade)
+        count = max(
+            len(self.participants), max(map(len, grades.values()), default=0))
+        padded = {
+            b: g + ['reject'] * (count - len(g)) for b, g in grades.items()}
+        ranking = majority_ranking(padded)
+        left = currency.round(self.matching_amount)
+        results = {}
+        buckets = {b.id: b for b in self.buckets}
+        for rank, bucket_id in enumerate(ranking, 1):
+            bucket = buckets[bucket_id]
+            median = median_grade(padded[bucket_id])
+            amount = min(bucket.max_goal, left)
+            funded = (
+                median is not None and median != 'reject'
+                and amount > 0 and amount >= (bucket.min_goal or 0))
+            if funded:
+                left -= amount
+            results[bucket_id] = {
+                'funded': funded,
+                'token_amount': amount if funded else 0,
+                'pledged_amount': Decimal(0),
+                'match_amount': Decimal(0),
+                'rank': rank,
+                'explanation': gettext(
+                    'commons_fund.msg_bucket_explain_majority'
+                    if funded else
+                    'commons_fund.msg_bucket_explain_majority_released',
+                    rank=rank,
+                    grade=dict(GRADE_STRINGS).get(median, ''),
+                    amount=format_amount(amount if funded else 0, currency),
+                    pool=format_amount(self.matching_amount, currency)),
+                }
+        return results
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('posted')
+    def post(cls, rounds):
+        "Allocate from the pooled fund what the round decided"
+        pool = Pool()
+        Allocation = pool.get('commons.allocation')
+        Date = pool.get('ir.date')
+        for round_ in rounds:
+            amount = round_.allocation_amount
+            if not amount:
+                continue
+            allocation = Allocation(
+                company=round_.company, fund=round_.fund,
+                date=min(round_.end_date, Date.today()),
+                method='round', round=round_, amount=amount,
+                fiscalyear=round_.fiscalyear,
+                description=round_.name)
+            allocation.save()
+            Allocation.compute([allocation])
+            Allocation.post([allocation])
+            round_.allocation = allocation
+        cls.save(rounds)
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('cancelled')
+    def cancel(cls, rounds):
+        pool = Pool()
+        Pledge = pool.get('commons.pledge')
+        pledges = [
+            v.pledge for r in rounds for v in r.votes
+            if v.pledge and v.pledge.state in {'draft', 'confirmed'}]
+        Pledge.cancel(pledges)
+
+
+def quadratic_match(pool, contributions, quantum, minimum=0, cap_rate=None,
+        rooms=None):
+    """Quadratic matching whose match never takes a bucket above its room
+    (what its maximum leaves once the contributions are counted)"""
+    from .distribution import _round_down, capped_proportional
+    if not rooms:
+        return _quadratic_match(
+            pool, contributions, quantum, minimum=minimum, cap_rate=cap_rate)
+    _, values = _quadratic_match(
+        pool, contributions, quantum, minimum=minimum, cap_rate=cap_rate)
+    pool = _round_down(pool, quantum)
+    cap = _round_down(pool * Decimal(cap_rate), quantum) if cap_rate else pool
+    caps = {k: min(cap, rooms.get(k, cap)) for k in values}
+    return capped_proportional(pool, values, caps, quantum), values
+
+
+class Participant(ModelSQL, ModelView):
+    "A participant of a round, with their budget"
+    __name__ = 'commons.round.participant'
+    round = fields.Many2One(
+        'commons.round', "Round", required=True, ondelete='CASCADE')
+    party = fields.Many2One('party.party', "Party", required=True)
+    source = fields.Selection([
+            ('tokens', "Tokens from the Pool"),
+            ('pledge', "Own Money"),
+            ], "Source", required=True,
+        help="Tokens are money of the pooled fund the participant places; "
+        "own money becomes a conditional pledge, binding only if the bucket "
+        "is funded.")
+    funding_type = fields.Selection(
+        FUNDING_TYPES, "Funding Type",
+        states={
+            'required': Eval('source') == 'pledge',
+            'invisible': Eval('source') != 'pledge',
+            })
+    budget = Monetary(
+        "Budget", currency='currency', digits='currency', required=True,
+        domain=[('budget', '>=', 0)])
+    currency = fields.Function(
+        fields.Many2One('currency.currency', "Currency"),
+        'on_change_with_currency')
+    placed = fields.Function(Monetary(
+            "Placed", currency='currency', digits='currency'),
+        'get_placed')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('round')
+        t = cls.__table__()
+        cls._sql_constraints = [
+            ('round_party_uniq', Unique(t, t.round, t.party),
+                'commons_fund.msg_round_participant_unique'),
+            ]
+
+    @classmethod
+    def default_source(cls):
+        return 'tokens'
+
+    @classmethod
+    def default_funding_type(cls):
+        return 'donation'
+
+    @fields.depends('round', '_parent_round.company')
+    def on_change_with_currency(self, name=None):
+        if self.round and self.round.company:
+            return self.round.company.currency
+
+    def get_rec_name(self, name):
+        return self.party.rec_name
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        return [('party.rec_name', *clause[1:])]
+
+    @classmethod
+    def get_placed(cls, participants, name):
+        pool = Pool()
+        Vote = pool.get('commons.round.vote')
+        vote = Vote.__table__()
+        cursor = Transaction().connection.cursor()
+        result = defaultdict(Decimal)
+        for sub_ids in grouped_slice([p.id for p in participants]):
+            query = vote.select(
+                vote.participant, Sum(vote.amount),
+                where=fields.SQL_OPERATORS['in'](vote.participant, sub_ids),
+                group_by=vote.participant)
+            if backend.name == 'sqlite':
+                sqlite_apply_types(query, [None, 'NUMERIC'])
+            cursor.execute(*query)
+            result.update(cursor)
+        return {p.id: result[p.id] or Decimal(0) for p in participants}
+
+
+class Bucket(ModelSQL, ModelView):
+    "A resource or milestone that a round may fund"
+    __name__ = 'commons.round.bucket'
+    round = fields.Many2One(
+        'commons.round', "Round", required=True, ondelete='CASCADE')
+    resource = fields.Many2One(
+        'commons.resource', "Resource", required=True,
+        domain=[
+            ('company', '=', Eval('_parent_round', {}).get('company', -1)),
+            ])
+    milestone = fields.Many2One(
+        'commons.resource.milestone', "Milestone",
+        domain=[
+            ('resource', '=', Eval('resource', -1)),
+            ('state', 'in', ['planned', 'funded']),
+            ])
+    min_goal = Monetary(
+        "Minimum", currency='currency', digits='currency', required=True,
+        domain=[('min_goal', '>=', 0)],
+        help="The bucket is funded only if the votes reach it.")
+    max_goal = Monetary(
+        "Maximum", currency='currency', digits='currency', required=True,
+        domain=[('max_goal', '>=', Eval('min_goal', 0))],
+        help="The votes cannot take the bucket above it.")
+    currency = fields.Function(
+        fields.Many2One('currency.currency', "Currency"),
+        'on_change_with_currency')
+    committed = fields.Function(Monetary(
+            "Committed", currency='currency', digits='currency',
+            help="The sum of the votes."),
+        'get_committed')
+    contributors = fields.Function(fields.Integer(
+            "Contributors"), 'get_committed')
+    progress = fields.Function(fields.Float(
+            "Progress", digits=(1, 4),
+            help="The votes against the maximum."),
+        'get_committed')
+    funded = fields.Boolean("Funded", readonly=True)
+    token_amount = Monetary(
+        "Tokens", currency='currency', digits='currency', readonly=True,
+        help="The tokens of the pooled fund placed on the funded bucket.")
+    pledged_amount = Monetary(
+        "Pledged", currency='currency', digits='currency', readonly=True,
+        help="The participants' own money pledged to the funded bucket.")
+    match_amount = Monetary(
+        "Match", currency='currency', digits='currency', readonly=True,
+        help="The quadratic match of the pooled fund.")
+    allocated_amount = fields.Function(Monetary(
+            "Allocated", currency='currency', digits='currency',
+            help="What the pooled fund gives: the tokens and the match."),
+        'on_change_with_allocated_amount')
+    rank = fields.Integer("Rank", readonly=True)
+    explanation = fields.Text("Explanation", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('round')
+        cls._order.insert(0, ('rank', 'ASC NULLS LAST'))
+
+    @fields.depends('round', '_parent_round.company')
+    def on_change_with_currency(self, name=None):
+        if self.round and self.round.company:
+            return self.round.company.currency
+
+    @fields.depends('milestone', '_parent_milestone.resource',
+        '_parent_milestone.budget')
+    def on_change_milestone(self):
+        if self.milestone:
+            self.resource = self.milestone.resource
+            self.max_goal = self.milestone.budget
+            if self.min_goal is None:
+                self.min_goal = self.milestone.budget
+
+    @fields.depends('token_amount', 'match_amount')
+    def on_change_with_allocated_amount(self, name=None):
+        return (self.token_amount or 0) + (self.match_amount or 0)
+
+    def get_rec_name(self, name):
+        if self.milestone:
+            return self.milestone.rec_name
+        return self.resource.rec_name
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        return ['OR',
+            ('resource.rec_name', *clause[1:]),
+            ('milestone.rec_name', *clause[1:]),
+            ]
+
+    @classmethod
+    def get_committed(cls, buckets, names):
+        pool = Pool()
+        Vote = pool.get('commons.round.vote')
+        vote = Vote.__table__()
+        cursor = Transaction().connection.cursor()
+        amounts, counts = {}, {}
+        for sub_ids in grouped_slice([b.id for b in buckets]):
+            query = vote.select(
+                vote.bucket, Sum(vote.amount), Count(vote.id),
+                where=fields.SQL_OPERATORS['in'](vote.bucket, sub_ids),
+                group_by=vote.bucket)
+            if backend.name == 'sqlite':
+                sqlite_apply_types(query, [None, 'NUMERIC', None])
+            cursor.execute(*query)
+            for bucket_id, amount, count in cursor:
+                amounts[bucket_id] = amount
+                counts[bucket_id] = count
+        result = {n: {} for n in names}
+        for bucket in buckets:
+            amount = amounts.get(bucket.id) or Decimal(0)
+            values = {
+                'committed': amount,
+                'contributors': counts.get(bucket.id, 0),
+                'progress': (
+                    float(amount / bucket.max_goal) if bucket.max_goal
+                    else 0.),
+                }
+            for name in names:
+                result[name][bucket.id] = values[name]
+        return result
+
+    @classmethod
+    def validate_fields(cls, buckets, field_names):
+        super().validate_fields(buckets, field_names)
+        for bucket in buckets:
+            if (bucket.milestone
+                    and bucket.milestone.resource != bucket.resource):
+                raise RoundValidationError(gettext(
+                        'commons_fund.msg_bucket_milestone_resource',
+                        bucket=bucket.rec_name))
+
+
+class Vote(ModelSQL, ModelView):
+    "What a participant puts on a bucket"
+    __name__ = 'commons.round.vote'
+    round = fields.Many2One(
+        'commons.round', "Round", required=True, ondelete='CASCADE',
+        states={
+            'readonly': Eval('id', -1) >= 0,
+            })
+    participant = fields.Many2One(
+        'commons.round.participant', "Participant", required=True,
+        ondelete='CASCADE',
+        domain=[
+            ('round', '=', Eval('round', -1)),
+            ])
+    party = fields.Function(
+        fields.Many2One('party.party', "Party"),
+        'on_change_with_party', searcher='search_party')
+    bucket = fields.Many2One(
+        'commons.round.bucket', "Bucket", required=True, ondelete='CASCADE',
+        domain=[
+            ('round', '=', Eval('round', -1)),
+            ])
+    amount = Monetary(
+        "Amount", currency='currency', digits='currency', required=True,
+        domain=[('amount', '>', 0)])
+    currency = fields.Function(
+        fields.Many2One('currency.currency', "Currency"),
+        'on_change_with_currency')
+    pledge = fields.Many2One(
+        'commons.pledge', "Conditional Pledge", readonly=True,
+        ondelete='RESTRICT',
+        help="The pledge of the participant's own money, binding only if "
+        "the bucket is funded.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints = [
+            ('bucket_participant_uniq', Unique(t, t.bucket, t.participant),
+                'commons_fund.msg_round_vote_unique'),
+            ]
+        cls._sql_indexes.add(Index(t, (t.participant, Index.Range())))
+
+    @fields.depends('round', '_parent_round.company')
+    def on_change_with_currency(self, name=None):
+        if self.round and self.round.company:
+            return self.round.company.currency
+
+    @fields.depends('participant', '_parent_participant.party')
+    def on_change_with_party(self, name=None):
+        return self.participant.party if self.participant else None
+
+    @classmethod
+    def search_party(cls, name, clause):
+        return [('participant.party' + clause[0][len(name):], *clause[1:])]
+
+    def get_rec_name(self, name):
+        return '%s: %s' % (self.participant.rec_name, self.bucket.rec_name)
+
+    @classmethod
+    def create(cls, vlist):
+        votes = super().create(vlist)
+        cls._check_and_pledge(votes)
+        return votes
+
+    @classmethod
+    def write(cls, *args):
+        super().write(*args)
+        votes = sum(args[0:None:2], [])
+        cls._check_and_pledge(votes)
+
+    @classmethod
+    def check_modification(cls, mode, votes, values=None, external=False):
+        super().check_modification(
+            mode, votes, values=values, external=external)
+        for vote in votes:
+            vote.round.check_open_to_votes()
+
+    @classmethod
+    def delete(cls, votes):
+        pool = Pool()
+        Pledge = pool.get('commons.pledge')
+        pledges = [v.pledge for v in votes if v.pledge]
+        super().delete(votes)
+        if pledges:
+            with without_check_access():
+                Pledge.delete(Pledge.browse(pledges))
+
+    @classmethod
+    def _check_and_pledge(cls, votes):
+        """Check the budgets and goals once the votes are written, the round
+        locked so that votes made at the same moment are counted in turn,
+        then keep the conditional pledges in step."""
+        pool = Pool()
+        Round = pool.get('commons.round')
+        Participant = pool.get('commons.round.participant')
+        Bucket = pool.get('commons.round.bucket')
+        rounds = Round.browse(sorted({v.round.id for v in votes}))
+        Round.lock(rounds)
+        for vote in votes:
+            vote.round.check_open_to_votes()
+            if vote.participant.round != vote.round:
+                raise RoundValidationError(gettext(
+                        'commons_fund.msg_round_vote_round',
+                        vote=vote.rec_name))
+            cap = vote.round.bucket_cap
+            if cap and vote.amount > cap:
+                raise RoundValidationError(gettext(
+                        'commons_fund.msg_round_vote_cap',
+                        vote=vote.rec_name,
+                        amount=format_amount(vote.amount, vote.currency),
+                        cap=format_amount(cap, vote.currency)))
+        participants = Participant.browse({v.participant.id for v in votes})
+        for participant in participants:
+            if participant.placed > participant.budget:
+                raise RoundValidationError(gettext(
+                        'commons_fund.msg_round_vote_budget',
+                        participant=participant.rec_name,
+                        round=participant.round.rec_name,
+                        placed=format_amount(
+                            participant.placed, participant.currency),
+                        budget=format_amount(
+                            participant.budget, participant.currency)))
+        buckets = Bucket.browse({v.bucket.id for v in votes})
+        for bucket in buckets:
+            if bucket.committed > bucket.max_goal:
+                raise RoundValidationError(gettext(
+                        'commons_fund.msg_round_vote_maximum',
+                        bucket=bucket.rec_name,
+                        round=bucket.round.rec_name,
+                        committed=format_amount(
+                            bucket.committed, bucket.currency),
+                        maximum=format_amount(
+                            bucket.max_goal, bucket.currency)))
+        # The participant may not write pledges: the round does it for them
+        with without_check_access():
+            cls._sync_pledges(cls.browse(votes))
+
+    @classmethod
+    def _sync_pledges(cls, votes):
+        pool = Pool()
+        Pledge = pool.get('commons.pledge')
+        Fund = pool.get('commons.fund')
+        to_save, to_write = [], []
+        for vote in votes:
+            if vote.participant.source != 'pledge':
+                continue
+            if vote.pledge:
+                if vote.pledge.amount != vote.amount:
+                    vote.pledge.amount = vote.amount
+                    to_save.append(vote.pledge)
+                continue
+            round_ = vote.round
+            funds = Fund.search([
+                    ('company', '=', round_.company.id),
+                    ('type', '=', 'earmarked'),
+                    ('state', '=', 'open'),
+                    ('resource', '=', vote.bucket.resource.id),
+                    ], order=[('code', 'ASC'), ('id', 'ASC')], limit=1)
+            if not funds:
+                raise RoundValidationError(gettext(
+                        'commons_fund.msg_round_vote_fund',
+                        vote=vote.rec_name,
+                        resource=vote.bucket.resource.rec_name))
+            fund, = funds
+            vote.pledge = Pledge(
+                company=round_.company,
+                funder=vote.participant.party,
+                funding_type=vote.participant.funding_type or 'donation',
+                fund=fund, resource=fund.resource,
+                amount=vote.amount, currency=round_.company.currency,
+                date=round_.start_date, fiscalyear=round_.fiscalyear,
+                conditional=True,
+                description='%s: %s' % (round_.name, vote.bucket.rec_name))
+            to_save.append(vote.pledge)
+            to_write.append(vote)
+        Pledge.save(to_save)
+        if to_write:
+            super().write(*sum(
+                    ([[v], {'pledge': v.pledge.id}] for v in to_write), []))
+
+
+class Grade(ModelSQL, ModelView):
+    "The grade a participant gives a bucket in a majority judgment"
+    __name__ = 'commons.round.grade'
+    round = fields.Many2One(
+        'commons.round', "Round", required=True, ondelete='CASCADE')
+    participant = fields.Many2One(
+        'commons.round.participant', "Participant", required=True,
+        ondelete='CASCADE',
+        domain=[
+            ('round', '=', Eval('round', -1)),
+            ])
+    bucket = fields.Many2One(
+        'commons.round.bucket', "Bucket", required=True, ondelete='CASCADE',
+        domain=[
+            ('round', '=', Eval('round', -1)),
+            ])
+    grade = fields.Selection(GRADE_STRINGS, "Grade", required=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints = [
+            ('bucket_participant_uniq', Unique(t, t.bucket, t.participant),
+                'commons_fund.msg_round_grade_unique'),
+            ]
+
+    @classmethod
+    def check_modification(cls, mode, grades, values=None, external=False):
+        super().check_modification(
+            mode, grades, values=values, external=external)
+        for grade in grades:
+            grade.round.check_open_to_votes()
+
+    @classmethod
+    def create(cls, vlist):
+        grades = super().create(vlist)
+        for grade in grades:
+            grade.round.check_open_to_votes()
+        return grades
