@@ -1,0 +1,171 @@
+# This file is part of Tryton.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+from collections import defaultdict
+
+from sql import Null
+from sql.aggregate import Sum
+
+from trytond import backend
+from trytond.model import fields
+from trytond.pool import Pool, PoolMeta
+from trytond.tools import grouped_slice, sqlite_apply_types
+from trytond.transaction import Transaction
+
+
+class MoveLine(metaclass=PoolMeta):
+    __name__ = 'account.move.line'
+
+    def commons_fund_kind(self):
+        pool = Pool()
+        InvoiceLine = pool.get('account.invoice.line')
+        if (isinstance(self.origin, InvoiceLine)
+                and self.origin.commons_declaration):
+            return 'reciprocity'
+        return super().commons_fund_kind()
+
+
+class InvoiceLine(metaclass=PoolMeta):
+    __name__ = 'account.invoice.line'
+
+    @classmethod
+    def _get_origin(cls):
+        return super()._get_origin() + ['commons.reciprocity.declaration']
+
+    @property
+    def commons_declaration(self):
+        "The reciprocity declaration the line (or the line it credits) bills"
+        pool = Pool()
+        Declaration = pool.get('commons.reciprocity.declaration')
+        line, seen = self, set()
+        while isinstance(line, self.__class__) and line.id not in seen:
+            seen.add(line.id)
+            if isinstance(line.origin, Declaration):
+                return line.origin
+            line = line.origin
+        return None
+
+    @property
+    def commons_levy(self):
+        "The levy on the sale of the line, None if there is none"
+        if (self.type != 'line' or not self.product
+                or self.commons_fund or self.commons_declaration):
+            return None
+        return self.product.template.get_commons_levy()
+
+    def _get_levy_fund_lines(self, base, date):
+        "Return the values of the fund lines of the levy on base"
+        levy = self.commons_levy
+        currency = self.invoice.company.currency
+        parts = levy.split(base, currency)
+        values = []
+        for levy_line, amount in parts.items():
+            if not amount:
+                continue
+            values.append({
+                    'fund': levy_line.fund.id,
+                    'date': date,
+                    'kind': 'reciprocity',
+                    'amount': amount,
+                    'resource': levy_line.resource.id,
+                    'origin': str(self),
+                    'description': levy.rec_name,
+                    })
+        return values
+
+
+def _levy_totals(lines):
+    "Return the sums of the levy fund lines per invoice line id and fund"
+    pool = Pool()
+    FundLine = pool.get('commons.fund.line')
+    fund_line = FundLine.__table__()
+    cursor = Transaction().connection.cursor()
+    totals = defaultdict(dict)
+    origins = {str(l): l.id for l in lines}
+    for sub_origins in grouped_slice(
+            list(origins), backend.MAX_QUERY_PARAMS):
+        query = fund_line.select(
+            fund_line.origin.as_('origin'), fund_line.fund.as_('fund'),
+            fund_line.resource.as_('resource'),
+            Sum(fund_line.amount).as_('amount'),
+            where=fields.SQL_OPERATORS['in'](
+                fund_line.origin, list(sub_origins))
+            & (fund_line.kind == 'reciprocity')
+            & (fund_line.move_line == Null),
+            group_by=[fund_line.origin, fund_line.fund, fund_line.resource])
+        if backend.name == 'sqlite':
+            sqlite_apply_types(query, [None, None, None, 'NUMERIC'])
+        cursor.execute(*query)
+        for origin, fund, resource, amount in cursor:
+            if amount:
+                totals[origins[origin]][(fund, resource)] = amount
+    return totals
+
+
+class Invoice(metaclass=PoolMeta):
+    __name__ = 'account.invoice'
+
+    @classmethod
+    def _post(cls, invoices):
+        super()._post(invoices)
+        cls.create_commons_levies(invoices)
+
+    @classmethod
+    def create_commons_levies(cls, invoices):
+        """Credit the funds of the resources with the levy on the lines of
+        the customer invoices that have none yet"""
+        pool = Pool()
+        FundLine = pool.get('commons.fund.line')
+        lines = [
+            l for i in invoices if i.type == 'out' and i.state != 'cancelled'
+            for l in i.lines if l.commons_levy]
+        if not lines:
+            return []
+        totals = _levy_totals(lines)
+        to_create = []
+        for line in lines:
+            if sum(totals[line.id].values()):
+                continue
+            invoice = line.invoice
+            to_create.extend(line._get_levy_fund_lines(
+                    line.commons_company_amount,
+                    invoice.accounting_date or invoice.invoice_date))
+        return FundLine.create(to_create) if to_create else []
+
+    @classmethod
+    def cancel(cls, invoices):
+        pool = Pool()
+        Date = pool.get('ir.date')
+        Declaration = pool.get('commons.reciprocity.declaration')
+        FundLine = pool.get('commons.fund.line')
+        # Without a credit note, the posted invoice is cancelled by a move
+        reversed_ = [
+            i for i in invoices
+            if i.type == 'out' and i.move and i.move.state == 'posted'
+            and not i.cancel_move]
+        super().cancel(invoices)
+        lines = [
+            l for i in reversed_ if i.state == 'cancelled'
+            for l in i.lines if l.commons_levy]
+        if lines:
+            totals = _levy_totals(lines)
+            today = Date.today()
+            to_create = []
+            for line in lines:
+                for (fund, resource), amount in totals[line.id].items():
+                    to_create.append({
+                            'fund': fund,
+                            'date': today,
+                            'kind': 'reciprocity',
+                            'amount': -amount,
+                            'resource': resource,
+                            'origin': str(line),
+                            'description': line.commons_levy.rec_name,
+                            })
+            if to_create:
+                FundLine.create(to_create)
+        declarations = Declaration.search([
+                ('agent_invoice', 'in', [i.id for i in invoices]),
+                ('state', '=', 'invoiced'),
+                ])
+        if declarations:
+            Declaration.reconfirm(declarations)
