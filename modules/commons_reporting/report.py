@@ -36,7 +36,22 @@ class _ReportMixin:
                 return '-'
             return lang.format('%.1f', value * 100) + ' %'
         context['percent'] = percent
+        context['describe'] = cls.describe
         return context
+
+    @classmethod
+    def describe(cls, line):
+        "Return who was paid and for what by the fund line"
+        pool = Pool()
+        InvoiceLine = pool.get('account.invoice.line')
+        origin = line.origin
+        if isinstance(origin, InvoiceLine) and origin.invoice:
+            return ' - '.join(filter(None, [
+                        origin.invoice.party.rec_name,
+                        origin.description or line.description]))
+        if line.description:
+            return line.description
+        return origin.rec_name if origin else ''
 
     @classmethod
     def _expenses(cls, funds_or_resources, fiscalyear, field='resource'):
@@ -62,7 +77,7 @@ class ResourceFundingStatement(_ReportMixin, Report):
         need = Need.__table__()
         cursor = Transaction().connection.cursor()
         query = need.select(
-            need.category, Sum(need.amount),
+            need.category, Sum(need.amount).as_('amount'),
             where=(need.resource == funding.resource.id)
             & (need.fiscalyear == funding.fiscalyear.id),
             group_by=need.category)

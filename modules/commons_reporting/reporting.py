@@ -366,7 +366,7 @@ class FunderSummary(_ContextMixin, ModelSQL, ModelView):
         for fiscalyear, year_records in by_year.items():
             fund_ids = list({r.fund.id for r in year_records})
             query = line.select(
-                line.fund, Sum(line.amount),
+                line.fund, Sum(line.amount).as_('amount'),
                 where=in_(line.fund, fund_ids)
                 & (line.kind == 'expense')
                 & (line.date >= fiscalyear.start_date)
@@ -378,7 +378,7 @@ class FunderSummary(_ContextMixin, ModelSQL, ModelView):
             spent = {f: -a for f, a in cursor}
             query = line.join(pledge, condition=line.pledge == pledge.id
                 ).select(
-                line.fund, Sum(line.amount),
+                line.fund, Sum(line.amount).as_('amount'),
                 where=in_(line.fund, fund_ids)
                 & line.kind.in_(['receipt', 'refund', 'fee'])
                 & (pledge.fiscalyear == fiscalyear.id)

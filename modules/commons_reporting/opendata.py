@@ -1,0 +1,327 @@
+# This file is part of Tryton.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+import csv
+import io
+import json
+
+from sql import Literal, Null
+from sql.conditionals import Case, Coalesce
+
+from trytond.i18n import gettext
+from trytond.model import ModelSQL, ModelView, fields
+from trytond.modules.currency.fields import Monetary
+from trytond.pool import Pool
+from trytond.pyson import Eval
+from trytond.transaction import Transaction
+from trytond.wizard import Button, StateTransition, StateView, Wizard
+
+from .exceptions import OpenDataError
+
+LICENSE = 'ODbL-1.0'
+LICENSE_URL = 'https://opendatacommons.org/licenses/odbl/1-0/'
+NOTICE = (
+    "This database is made available under the Open Database License "
+    "(ODbL) 1.0: %s. Any rights in individual contents of the database are "
+    "licensed under the Database Contents License: "
+    "https://opendatacommons.org/licenses/dbcl/1-0/. "
+    "Natural persons who did not consent are anonymised." % LICENSE_URL)
+LEDGER_COLUMNS = [
+    'id', 'date', 'resource', 'resource_name', 'fund', 'kind', 'amount',
+    'currency', 'party', 'anonymised', 'description',
+    ]
+SCHEMA_VERSION = '1.0'
+
+
+class PublicLedger(ModelSQL, ModelView):
+    __name__ = 'commons.reporting.public_ledger'
+    company = fields.Many2One('company.company', "Company")
+    date = fields.Date("Date", help="When the money moved.")
+    resource = fields.Many2One(
+        'commons.resource', "Resource", required=True,
+        help="The public resource the money is for.")
+    resource_code = fields.Char("Resource Code")
+    fund_code = fields.Char("Fund Code")
+    kind = fields.Selection('get_kinds', "Kind", help="What moved the money.")
+    currency = fields.Many2One('currency.currency', "Currency")
+    amount = Monetary(
+        "Amount", currency='currency', digits='currency',
+        help="Positive when the fund receives, negative when it gives.")
+    party_name = fields.Char(
+        "Party",
+        help="The funder or the payee, empty when it is a natural person "
+        "who did not consent to be named.")
+    anonymised = fields.Boolean(
+        "Anonymised",
+        help="Whether the party is a natural person who did not consent to "
+        "be named.")
+    description = fields.Char(
+        "Description", help="Empty when the party is anonymised.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('resource')
+        cls._order = [
+            ('date', 'ASC'),
+            ('id', 'ASC'),
+            ]
+
+    @classmethod
+    def get_kinds(cls):
+        pool = Pool()
+        FundLine = pool.get('commons.fund.line')
+        return FundLine.fields_get(['kind'])['kind']['selection']
+
+    @classmethod
+    def table_query(cls):
+        pool = Pool()
+        Company = pool.get('company.company')
+        Fund = pool.get('commons.fund')
+        FundLine = pool.get('commons.fund.line')
+        MoveLine = pool.get('account.move.line')
+        Party = pool.get('party.party')
+        Pledge = pool.get('commons.pledge')
+        Resource = pool.get('commons.resource')
+        line = FundLine.__table__()
+        fund = Fund.__table__()
+        resource = Resource.__table__()
+        pledge = Pledge.__table__()
+        move_line = MoveLine.__table__()
+        party = Party.__table__()
+        company = Company.__table__()
+
+        anonymised = (
+            (party.commons_natural_person == Literal(True))
+            & (Coalesce(party.commons_public_consent, False)
+                == Literal(False)))
+        where = resource.public == Literal(True)
+        context = Transaction().context
+        if context.get('company') is not None:
+            where &= fund.company == context['company']
+        return (line
+            .join(fund, condition=line.fund == fund.id)
+            .join(resource, condition=line.resource == resource.id)
+            .join(company, condition=fund.company == company.id)
+            .join(pledge, 'LEFT', condition=line.pledge == pledge.id)
+            .join(move_line, 'LEFT',
+                condition=line.move_line == move_line.id)
+            .join(party, 'LEFT',
+                condition=party.id == Coalesce(
+                    pledge.funder, move_line.party))
+            .select(
+                line.id.as_('id'),
+                fund.company.as_('company'),
+                line.date.as_('date'),
+                resource.id.as_('resource'),
+                resource.code.as_('resource_code'),
+                fund.code.as_('fund_code'),
+                line.kind.as_('kind'),
+                company.currency.as_('currency'),
+                line.amount.as_('amount'),
+                Case((anonymised, Null), else_=party.name).as_(
+                    'party_name'),
+                Coalesce(anonymised, Literal(False)).as_('anonymised'),
+                Case((anonymised, Null), else_=line.description).as_(
+                    'description'),
+                where=where))
+
+
+def _fiscalyear_domain(fiscalyear):
+    if not fiscalyear:
+        return []
+    return [
+        ('date', '>=', fiscalyear.start_date),
+        ('date', '<=', fiscalyear.end_date),
+        ]
+
+
+def ledger_rows(company, fiscalyear=None, offset=0, limit=None):
+    "Return the count and the rows of the public ledger of the company"
+    pool = Pool()
+    Ledger = pool.get('commons.reporting.public_ledger')
+    with Transaction().set_context(company=company.id):
+        domain = _fiscalyear_domain(fiscalyear)
+        count = Ledger.search(domain, count=True)
+        lines = Ledger.search(domain, offset=offset, limit=limit)
+        rows = []
+        for line in lines:
+            rows.append({
+                    'id': line.id,
+                    'date': line.date.isoformat(),
+                    'resource': line.resource_code,
+                    'resource_name': line.resource.name,
+                    'fund': line.fund_code,
+                    'kind': line.kind,
+                    'amount': str(line.currency.round(line.amount)),
+                    'currency': line.currency.code,
+                    'party': line.party_name,
+                    'anonymised': bool(line.anonymised),
+                    'description': line.description,
+                    })
+    return count, rows
+
+
+def resource_rows(company, fiscalyear, code=None):
+    "Return the public resources of the company with their funding"
+    pool = Pool()
+    Funding = pool.get('commons.reporting.resource_funding')
+    Need = pool.get('commons.resource.need')
+    domain = [('public', '=', True)]
+    if code is not None:
+        domain.append(('resource_code', '=', code))
+    with Transaction().set_context(
+            company=company.id, fiscalyear=fiscalyear.id):
+        rows = Funding.search(domain, order=[('resource_code', 'ASC')])
+        needs = Need.search([
+                ('resource', 'in', [r.resource.id for r in rows]),
+                ('fiscalyear', '=', fiscalyear.id),
+                ], order=[('id', 'ASC')])
+    by_resource = {}
+    for need in needs:
+        by_resource.setdefault(need.resource.id, []).append({
+                'category': need.category,
+                'description': need.description,
+                'amount': str(need.amount),
+                })
+    result = []
+    for row in rows:
+        resource = row.resource
+        if not resource.active:
+            continue
+        result.append({
+                'code': resource.code,
+                'name': resource.name,
+                'kind': resource.kind,
+                'description': resource.description,
+                'license': resource.license,
+                'website': resource.website,
+                'fiscalyear': fiscalyear.name,
+                'currency': row.currency.code,
+                'needs': by_resource.get(resource.id, []),
+                'need': str(row.need),
+                'pledged': str(row.pledged),
+                'received': str(row.received),
+                'spent': str(row.spent),
+                'available': str(row.available),
+                'gap': str(row.gap),
+                'coverage': (
+                    round(row.coverage, 4) if row.coverage is not None
+                    else None),
+                })
+    return result
+
+
+def metadata(company, fiscalyear=None):
+    return {
+        'license': LICENSE,
+        'license_url': LICENSE_URL,
+        'notice': NOTICE,
+        'schema_version': SCHEMA_VERSION,
+        'publisher': company.rec_name,
+        'fiscalyear': fiscalyear.name if fiscalyear else None,
+        }
+
+
+def ledger_json(company, fiscalyear=None):
+    _, rows = ledger_rows(company, fiscalyear)
+    return json.dumps({
+            **metadata(company, fiscalyear),
+            'lines': rows,
+            }, ensure_ascii=False, indent=1)
+
+
+def ledger_csv(company, fiscalyear=None):
+    "Return the ledger as CSV, the notice on a first line starting with #"
+    _, rows = ledger_rows(company, fiscalyear)
+    output = io.StringIO()
+    output.write('# %s\n' % NOTICE)
+    writer = csv.DictWriter(
+        output, fieldnames=LEDGER_COLUMNS, lineterminator='\n')
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(row)
+    return output.getvalue()
+
+
+def resources_json(company, fiscalyear):
+    return json.dumps({
+            **metadata(company, fiscalyear),
+            'resources': resource_rows(company, fiscalyear),
+            }, ensure_ascii=False, indent=1)
+
+
+class ExportOpenDataStart(ModelView):
+    __name__ = 'commons.reporting.open_data.export.start'
+    company = fields.Many2One(
+        'company.company', "Company", required=True,
+        help="The host whose public ledger is exported.")
+    fiscalyear = fields.Many2One(
+        'account.fiscalyear', "Fiscal Year",
+        domain=[
+            ('company', '=', Eval('company', -1)),
+            ],
+        help="The year exported, or empty for the whole ledger.")
+    format = fields.Selection([
+            ('csv', "CSV"),
+            ('json', "JSON"),
+            ], "Format", required=True,
+        help="The format of the file.")
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
+    def default_format(cls):
+        return 'csv'
+
+
+class ExportOpenDataResult(ModelView):
+    __name__ = 'commons.reporting.open_data.export.result'
+    file = fields.Binary(
+        "File", readonly=True, filename='filename',
+        help="The public ledger under the ODbL.")
+    filename = fields.Char("File Name", readonly=True)
+
+
+class ExportOpenData(Wizard):
+    __name__ = 'commons.reporting.open_data.export'
+    start = StateView(
+        'commons.reporting.open_data.export.start',
+        'commons_reporting.open_data_export_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Export", 'export', 'tryton-ok', default=True),
+            ])
+    export = StateTransition()
+    result = StateView(
+        'commons.reporting.open_data.export.result',
+        'commons_reporting.open_data_export_result_view_form', [
+            Button("Close", 'end', 'tryton-close', default=True),
+            ])
+
+    def transition_export(self):
+        company = self.start.company
+        fiscalyear = self.start.fiscalyear
+        count, _ = ledger_rows(company, fiscalyear, limit=1)
+        if not count:
+            raise OpenDataError(gettext(
+                    'commons_reporting.msg_open_data_empty',
+                    company=company.rec_name,
+                    fiscalyear=(
+                        fiscalyear.rec_name if fiscalyear
+                        else gettext('commons_reporting.msg_all_years'))))
+        if self.start.format == 'json':
+            data = ledger_json(company, fiscalyear)
+        else:
+            data = ledger_csv(company, fiscalyear)
+        self.result.file = data.encode('utf-8')
+        self.result.filename = 'public-ledger%s.%s' % (
+            '-' + fiscalyear.name if fiscalyear else '', self.start.format)
+        return 'result'
+
+    def default_result(self, fields):
+        return {
+            'file': self.result.file,
+            'filename': self.result.filename,
+            }
+

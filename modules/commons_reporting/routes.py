@@ -1,0 +1,164 @@
+# This file is part of Tryton.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+import hashlib
+import json
+from functools import wraps
+
+from werkzeug.exceptions import HTTPException, NotFound
+
+from trytond.modules.account.exceptions import FiscalYearNotFoundError
+from trytond.protocols.wrappers import (
+    HTTPStatus, Response, allow_null_origin, with_pool, with_transaction)
+from trytond.transaction import Transaction
+from trytond.wsgi import app
+
+from . import opendata
+
+MAX_AGE = 300
+PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
+
+
+class _NotFound(NotFound):
+    "A missing record, which with_pool lets through"
+
+    def __init__(self, message):
+        super().__init__(description=message)
+        self.message = message
+
+
+def _json_response(request, data, status=HTTPStatus.OK):
+    body = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    response = Response(
+        body, status=status, content_type='application/json')
+    if status == HTTPStatus.OK:
+        etag = hashlib.sha256(body.encode('utf-8')).hexdigest()[:32]
+        response.set_etag(etag)
+        response.headers['Cache-Control'] = 'public, max-age=%s' % MAX_AGE
+        response.make_conditional(request)
+    else:
+        response.headers['Cache-Control'] = 'no-store'
+    return response
+
+
+def _error(request, status, message):
+    return _json_response(request, {
+            'error': status.phrase,
+            'status': int(status),
+            'message': message,
+            }, status=status)
+
+
+def json_errors(func):
+    "Answer the errors, also an unknown database, with a JSON body"
+    @wraps(func)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return func(request, *args, **kwargs)
+        except _NotFound as exception:
+            return _error(request, HTTPStatus.NOT_FOUND, exception.message)
+        except HTTPException as exception:
+            status = HTTPStatus(exception.code)
+            if status == HTTPStatus.NOT_FOUND:
+                message = "Unknown database"
+            else:
+                message = exception.description
+            return _error(request, status, message)
+    return wrapper
+
+
+def _company(pool, company_id):
+    Company = pool.get('company.company')
+    companies = Company.search([('id', '=', company_id)])
+    if not companies:
+        raise _NotFound("Unknown company %s" % company_id)
+    return companies[0]
+
+
+def _fiscalyear(request, pool, company):
+    FiscalYear = pool.get('account.fiscalyear')
+    name = request.args.get('fiscalyear')
+    if name:
+        fiscalyears = FiscalYear.search([
+                ('company', '=', company.id),
+                ('name', '=', name),
+                ])
+        if not fiscalyears:
+            raise _NotFound("Unknown fiscal year %s" % name)
+        return fiscalyears[0]
+    try:
+        return FiscalYear.find(company.id, test_state=False)
+    except FiscalYearNotFoundError:
+        raise _NotFound("No current fiscal year")
+
+
+def _int_arg(request, name, default, maximum=None):
+    try:
+        value = int(request.args.get(name, default))
+    except ValueError:
+        value = default
+    value = max(value, 1)
+    if maximum:
+        value = min(value, maximum)
+    return value
+
+
+@app.route('/<database_name>/commons/<int:company>/resources',
+    methods={'GET'})
+@allow_null_origin
+@json_errors
+@with_pool
+@with_transaction()
+def resources(request, pool, company):
+    company = _company(pool, company)
+    fiscalyear = _fiscalyear(request, pool, company)
+    with Transaction().set_context(company=company.id):
+        rows = opendata.resource_rows(company, fiscalyear)
+    return _json_response(request, {
+            **opendata.metadata(company, fiscalyear),
+            'resources': rows,
+            })
+
+
+@app.route('/<database_name>/commons/<int:company>/resources/<code>',
+    methods={'GET'})
+@allow_null_origin
+@json_errors
+@with_pool
+@with_transaction()
+def resource(request, pool, company, code):
+    company = _company(pool, company)
+    fiscalyear = _fiscalyear(request, pool, company)
+    with Transaction().set_context(company=company.id):
+        rows = opendata.resource_rows(company, fiscalyear, code=code)
+    if not rows:
+        raise _NotFound("Unknown resource %s" % code)
+    return _json_response(request, {
+            **opendata.metadata(company, fiscalyear),
+            'resource': rows[0],
+            })
+
+
+@app.route('/<database_name>/commons/<int:company>/ledger',
+    methods={'GET'})
+@allow_null_origin
+@json_errors
+@with_pool
+@with_transaction()
+def ledger(request, pool, company):
+    company = _company(pool, company)
+    fiscalyear = (
+        _fiscalyear(request, pool, company)
+        if request.args.get('fiscalyear') else None)
+    page = _int_arg(request, 'page', 1)
+    size = _int_arg(request, 'size', PAGE_SIZE, MAX_PAGE_SIZE)
+    count, rows = opendata.ledger_rows(
+        company, fiscalyear, offset=(page - 1) * size, limit=size)
+    return _json_response(request, {
+            **opendata.metadata(company, fiscalyear),
+            'page': page,
+            'size': size,
+            'count': count,
+            'pages': (count + size - 1) // size,
+            'lines': rows,
+            })
