@@ -324,4 +324,3 @@ class ExportOpenData(Wizard):
             'file': self.result.file,
             'filename': self.result.filename,
             }
-

@@ -4,7 +4,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from sql import Cast, Literal, Null
-from sql.aggregate import Min, Sum
+from sql.aggregate import Count, Min, Sum
 from sql.conditionals import Case, Coalesce
 from sql.functions import Round
 
@@ -258,7 +258,8 @@ class FunderSummary(_ContextMixin, ModelSQL, ModelView):
         depends={'company'},
         help="The party who pledged the money.")
     fund = fields.Many2One(
-        'commons.fund', "Fund", required=True, help="The fund that received the money.")
+        'commons.fund', "Fund", required=True,
+        help="The fund that received the money.")
     resource = fields.Many2One(
         'commons.resource', "Resource",
         help="The resource the money is for.")
@@ -513,7 +514,7 @@ class ContributorSummary(_ContextMixin, ModelSQL, ModelView):
                 contribution.contributor.as_('contributor'),
                 fiscalyear.id.as_('fiscalyear'),
                 company.currency.as_('currency'),
-                Sum(Literal(1)).as_('contributions'),
+                Count(contribution.id).as_('contributions'),
                 hours.as_('hours'),
                 total().as_('validated'),
                 total(paid).as_('paid'),
@@ -534,3 +535,106 @@ class ContributorSummary(_ContextMixin, ModelSQL, ModelView):
     @classmethod
     def search_rec_name(cls, name, clause):
         return [('contributor.rec_name', *clause[1:])]
+
+
+class ReciprocitySummary(_ContextMixin, ModelSQL, ModelView):
+    __name__ = 'commons.reporting.reciprocity'
+    company = fields.Many2One('company.company', "Company")
+    agent = fields.Many2One(
+        'party.party', "Economic Agent",
+        context={
+            'company': Eval('company', -1),
+            },
+        depends={'company'},
+        help="The party who earns money thanks to the commons.")
+    contract = fields.Many2One(
+        'commons.reciprocity.contract', "Contract", required=True,
+        help="The reciprocity contract.")
+    fiscalyear = fields.Many2One(
+        'account.fiscalyear', "Fiscal Year",
+        help="The year in which the declared periods end.")
+    currency = fields.Many2One('currency.currency', "Currency")
+    declarations = fields.Integer(
+        "Declarations", help="The number of confirmed declarations.")
+    revenue = Monetary(
+        "Revenue", currency='currency', digits='currency',
+        help="The revenue declared thanks to the commons.")
+    due = Monetary(
+        "Due", currency='currency', digits='currency',
+        help="The reciprocity contributions due for the declarations.")
+    invoiced = Monetary(
+        "Invoiced", currency='currency', digits='currency',
+        help="The part of what is due that was invoiced.")
+    paid = Monetary(
+        "Paid", currency='currency', digits='currency',
+        help="The part of what is due whose invoice is paid.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('contract')
+        cls._order = [
+            ('fiscalyear', 'DESC'),
+            ('due', 'DESC'),
+            ('id', 'ASC'),
+            ]
+
+    @classmethod
+    def table_query(cls):
+        pool = Pool()
+        Company = pool.get('company.company')
+        Contract = pool.get('commons.reciprocity.contract')
+        Currency = pool.get('currency.currency')
+        Declaration = pool.get('commons.reciprocity.declaration')
+        FiscalYear = pool.get('account.fiscalyear')
+        Invoice = pool.get('account.invoice')
+        declaration = Declaration.__table__()
+        contract = Contract.__table__()
+        company = Company.__table__()
+        currency = Currency.__table__()
+        fiscalyear = FiscalYear.__table__()
+        invoice = Invoice.__table__()
+
+        amount = declaration.amount
+
+        def total(value, condition=None):
+            if condition is not None:
+                value = Case((condition, value), else_=Literal(0))
+            return _round_total(Sum(value), currency)
+
+        return (declaration
+            .join(contract, condition=declaration.contract == contract.id)
+            .join(fiscalyear,
+                condition=(fiscalyear.company == declaration.company)
+                & (declaration.end_date >= fiscalyear.start_date)
+                & (declaration.end_date <= fiscalyear.end_date))
+            .join(company, condition=declaration.company == company.id)
+            .join(currency, condition=company.currency == currency.id)
+            .join(invoice, 'LEFT',
+                condition=declaration.agent_invoice == invoice.id)
+            .select(
+                Min(declaration.id).as_('id'),
+                declaration.company.as_('company'),
+                contract.agent.as_('agent'),
+                declaration.contract.as_('contract'),
+                fiscalyear.id.as_('fiscalyear'),
+                company.currency.as_('currency'),
+                Count(declaration.id).as_('declarations'),
+                total(declaration.revenue).as_('revenue'),
+                total(amount).as_('due'),
+                total(amount, declaration.state == 'invoiced').as_(
+                    'invoiced'),
+                total(amount, invoice.state == 'paid').as_('paid'),
+                where=declaration.state.in_(['confirmed', 'invoiced'])
+                & cls._context_where(declaration.company, fiscalyear.id),
+                group_by=[
+                    declaration.company, contract.agent,
+                    declaration.contract, fiscalyear.id, company.currency,
+                    currency.digits]))
+
+    def get_rec_name(self, name):
+        return '%s - %s' % (self.contract.rec_name, self.fiscalyear.rec_name)
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        return [('agent.rec_name', *clause[1:])]
