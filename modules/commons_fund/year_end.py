@@ -81,8 +81,9 @@ class Dedicated(ModelSQL, ModelView):
         "Opening", currency='currency', digits='currency', readonly=True,
         help="The dedicated funds at the start of the year: "
         "the closing of the previous year.")
-    resources = Monetary(
-        "Resources", currency='currency', digits='currency', readonly=True,
+    year_resources = Monetary(
+        "Resources of the Year", currency='currency', digits='currency',
+        readonly=True,
         help="The resources of the year: receipts net of host fees and "
         "refunds, reciprocity and allocations received.")
     spent = Monetary(
@@ -204,7 +205,12 @@ class Dedicated(ModelSQL, ModelView):
         spending = defaultdict(Decimal)
         # One row per fund, kind and funding type: not the ledger lines
         for fund_id, kind, funding_type, positive, negative in cursor:
-            for sign, amount in [(1, positive), (-1, negative)]:
+            amounts = [(1, positive), (-1, negative)]
+            if kind == 'allocation':
+                # An allocation and its reversal in the year cancel out
+                net = (positive or 0) + (negative or 0)
+                amounts = [(1 if net > 0 else -1, net)]
+            for sign, amount in amounts:
                 if not amount:
                     continue
                 if cls.is_spending(kind, sign):
@@ -385,7 +391,7 @@ class Dedicated(ModelSQL, ModelView):
             for origin in cls.origins():
                 values = {
                     'opening': round_(opening.get(origin, Decimal(0))),
-                    'resources': round_(
+                    'year_resources': round_(
                         resources.get(fund_id, {}).get(origin, Decimal(0))),
                     'spent': round_(spent[origin]),
                     'used': round_(used[origin]),
@@ -546,6 +552,7 @@ class Dedicated(ModelSQL, ModelView):
 
 class YearEndStart(ModelView):
     __name__ = 'commons.fund.year_end.start'
+    __string__ = "Year End of Dedicated Funds"
     fiscalyear = fields.Many2One(
         'account.fiscalyear', "Fiscal Year", required=True,
         domain=[
@@ -628,6 +635,3 @@ class YearEnd(Wizard):
         action['pyson_domain'] = PYSONEncoder().encode(
             [('fiscalyear', '=', fiscalyear.id)])
         return action, {}
-
-    def transition_open_(self):
-        return 'end'
