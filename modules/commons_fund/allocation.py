@@ -34,12 +34,17 @@ def check_coordination_rate(record, rate):
         raise AllocationValidationError(gettext(
                 'commons_fund.msg_coordination_rate',
                 record=record.rec_name,
-                rate='%s %%' % (rate * 100).normalize()))
+                rate=format_percent(rate)))
+
+
+def format_percent(rate):
+    "Return the rate as a percentage without useless zeros: 0.125 → 12.5 %"
+    return '%s %%' % format((rate * 100).normalize(), 'f')
 
 
 def format_amount(amount, currency):
     lang = Pool().get('ir.lang').get()
-    return lang.currency(amount, currency)
+    return lang.currency(amount, currency, grouping=True)
 
 
 class Allocation(Workflow, ModelSQL, ModelView):
@@ -106,14 +111,6 @@ class Allocation(Workflow, ModelSQL, ModelView):
         help="The round whose result is allocated.")
     coordination_rate = fields.Numeric(
         "Coordination Rate", digits=(None, 4), states=_states,
-        domain=['OR',
-            ('coordination_rate', '=', None),
-            ('coordination_rate', '=', 0),
-            [
-                ('coordination_rate', '>=', float(COORDINATION_RATE_MIN)),
-                ('coordination_rate', '<=', float(COORDINATION_RATE_MAX)),
-                ],
-            ],
         help="The share of each line reserved for coordination and "
         "animation (10 to 25 %).")
     coordination_fund = fields.Many2One(
@@ -227,9 +224,11 @@ class Allocation(Workflow, ModelSQL, ModelView):
         line = Line.__table__()
         cursor = Transaction().connection.cursor()
         placed = defaultdict(Decimal)
-        for sub_ids in grouped_slice([a.id for a in allocations]):
+        for sub_ids in grouped_slice(
+                [a.id for a in allocations],
+                backend.MAX_QUERY_PARAMS):
             query = line.select(
-                line.allocation, Sum(line.amount),
+                line.allocation, Sum(line.amount).as_('amount'),
                 where=fields.SQL_OPERATORS['in'](line.allocation, sub_ids),
                 group_by=line.allocation)
             if backend.name == 'sqlite':
@@ -332,12 +331,12 @@ class Allocation(Workflow, ModelSQL, ModelView):
                 raise AllocationError(gettext(
                         'commons_fund.msg_allocation_fixed_shares',
                         allocation=self.rec_name, fund=self.fund.rec_name,
-                        total='%s %%' % (share_sum * 100).normalize()))
+                        total=format_percent(share_sum)))
             amounts = proportional(total, shares, quantum)
             for resource_id, share in shares.items():
                 explanations[resource_id] = gettext(
                     'commons_fund.msg_allocation_explain_fixed',
-                    share='%s %%' % (share * 100).normalize(),
+                    share=format_percent(share),
                     total=fmt(total))
         elif self.method == 'equal':
             amounts = proportional(
@@ -388,7 +387,8 @@ class Allocation(Workflow, ModelSQL, ModelView):
         pool = Pool()
         Resource = pool.get('commons.resource')
         amounts, explanations = self._compute_amounts()
-        funds = self._target_funds(amounts.keys())
+        funds = self._target_funds({
+                k[0] if isinstance(k, tuple) else k for k in amounts})
         vlist = []
         for key in sorted(amounts, key=str):
             amount = amounts[key]

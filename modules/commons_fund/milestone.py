@@ -10,8 +10,7 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
-from .allocation import (
-    COORDINATION_RATE_MAX, COORDINATION_RATE_MIN, check_coordination_rate)
+from .allocation import check_coordination_rate
 from .exceptions import MilestoneError
 
 
@@ -44,14 +43,6 @@ class Milestone(Workflow, ModelSQL, ModelView):
         states=_states, domain=[('budget', '>=', 0)])
     coordination_rate = fields.Numeric(
         "Coordination Rate", digits=(None, 4), states=_states,
-        domain=['OR',
-            ('coordination_rate', '=', None),
-            ('coordination_rate', '=', 0),
-            [
-                ('coordination_rate', '>=', float(COORDINATION_RATE_MIN)),
-                ('coordination_rate', '<=', float(COORDINATION_RATE_MAX)),
-                ],
-            ],
         help="The share of the budget reserved for coordination and "
         "animation (10 to 25 %).")
     coordination_amount = fields.Function(Monetary(

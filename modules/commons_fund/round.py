@@ -271,6 +271,10 @@ class Round(Workflow, ModelSQL, ModelView):
             results = getattr(round_, '_close_%s' % round_.method)()
             for bucket in round_.buckets:
                 values = results[bucket.id]
+                values['funded'] = bool(values['funded'])
+                for name in [
+                        'token_amount', 'pledged_amount', 'match_amount']:
+                    values[name] = round_.currency.round(values[name])
                 for name, value in values.items():
                     setattr(bucket, name, value)
                 buckets.append(bucket)
@@ -528,9 +532,11 @@ class Participant(ModelSQL, ModelView):
         vote = Vote.__table__()
         cursor = Transaction().connection.cursor()
         result = defaultdict(Decimal)
-        for sub_ids in grouped_slice([p.id for p in participants]):
+        for sub_ids in grouped_slice(
+                [p.id for p in participants],
+                backend.MAX_QUERY_PARAMS):
             query = vote.select(
-                vote.participant, Sum(vote.amount),
+                vote.participant, Sum(vote.amount).as_('amount'),
                 where=fields.SQL_OPERATORS['in'](vote.participant, sub_ids),
                 group_by=vote.participant)
             if backend.name == 'sqlite':
@@ -637,9 +643,11 @@ class Bucket(ModelSQL, ModelView):
         vote = Vote.__table__()
         cursor = Transaction().connection.cursor()
         amounts, counts = {}, {}
-        for sub_ids in grouped_slice([b.id for b in buckets]):
+        for sub_ids in grouped_slice(
+                [b.id for b in buckets], backend.MAX_QUERY_PARAMS):
             query = vote.select(
-                vote.bucket, Sum(vote.amount), Count(vote.id),
+                vote.bucket, Sum(vote.amount).as_('amount'),
+                Count(vote.id).as_('count'),
                 where=fields.SQL_OPERATORS['in'](vote.bucket, sub_ids),
                 group_by=vote.bucket)
             if backend.name == 'sqlite':
@@ -822,8 +830,9 @@ class Vote(ModelSQL, ModelView):
             if vote.participant.source != 'pledge':
                 continue
             if vote.pledge:
-                if vote.pledge.amount != vote.amount:
-                    vote.pledge.amount = vote.amount
+                amount = vote.round.currency.round(vote.amount)
+                if vote.pledge.amount != amount:
+                    vote.pledge.amount = amount
                     to_save.append(vote.pledge)
                 continue
             round_ = vote.round
@@ -844,7 +853,8 @@ class Vote(ModelSQL, ModelView):
                 funder=vote.participant.party,
                 funding_type=vote.participant.funding_type or 'donation',
                 fund=fund, resource=fund.resource,
-                amount=vote.amount, currency=round_.company.currency,
+                amount=round_.currency.round(vote.amount),
+                currency=round_.company.currency,
                 date=round_.start_date, fiscalyear=round_.fiscalyear,
                 conditional=True,
                 description='%s: %s' % (round_.name, vote.bucket.rec_name))
