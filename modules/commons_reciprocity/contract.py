@@ -34,6 +34,11 @@ def period_end(start, frequency):
     return start + relativedelta(months=FREQUENCY_MONTHS[frequency], days=-1)
 
 
+def percent(rate):
+    "Return the rate as a percentage text"
+    return '{:f} %'.format((rate * 100).normalize())
+
+
 def split_amount(amount, shares, unit):
     """Split amount by the shares so that the parts sum exactly to it.
 
@@ -263,7 +268,7 @@ class Contract(Workflow, ModelSQL, ModelView):
                     raise ContractValidationError(gettext(
                             'commons_reciprocity.msg_contract_rate',
                             contract=contract.rec_name,
-                            rate='%s %%' % (contract.rate * 100).normalize()))
+                            rate=percent(contract.rate)))
             if (contract.basis == 'fixed'
                     and contract.fixed_amount is not None
                     and contract.fixed_amount <= 0):
@@ -284,7 +289,7 @@ class Contract(Workflow, ModelSQL, ModelView):
                 raise ContractValidationError(gettext(
                         'commons_reciprocity.msg_contract_shares',
                         contract=contract.rec_name,
-                        total='%s %%' % (total * 100).normalize()))
+                        total=percent(total)))
 
     @classmethod
     def check_overlap(cls, contracts):
@@ -462,5 +467,4 @@ class ContractLine(sequence_ordered(), ModelSQL, ModelView):
             self.fund = earmarked_fund(self.resource)
 
     def get_rec_name(self, name):
-        return '%s %s %%' % (
-            self.resource.rec_name, (self.share * 100).normalize())
+        return '%s %s' % (self.resource.rec_name, percent(self.share))

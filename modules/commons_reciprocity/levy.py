@@ -6,7 +6,7 @@ from trytond.model import (
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
-from .contract import earmarked_fund, split_amount
+from .contract import earmarked_fund, percent, split_amount
 from .exceptions import LevyValidationError
 
 
@@ -45,7 +45,7 @@ class Levy(DeactivableMixin, ModelSQL, ModelView):
                 raise LevyValidationError(gettext(
                         'commons_reciprocity.msg_levy_rate',
                         levy=levy.rec_name,
-                        rate='%s %%' % (levy.rate * 100).normalize()))
+                        rate=percent(levy.rate)))
 
     @classmethod
     def check_shares(cls, levies, field_names=None):
@@ -59,7 +59,7 @@ class Levy(DeactivableMixin, ModelSQL, ModelView):
                 raise LevyValidationError(gettext(
                         'commons_reciprocity.msg_levy_shares',
                         levy=levy.rec_name,
-                        total='%s %%' % (total * 100).normalize()))
+                        total=percent(total)))
 
     def split(self, base, currency):
         """Return the levy on base split per line of the levy (rounded with

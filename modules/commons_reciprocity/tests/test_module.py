@@ -1,13 +1,327 @@
 # This file is part of Tryton.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-from trytond.modules.company.tests import CompanyTestMixin
-from trytond.tests.test_tryton import ModuleTestCase
+import datetime as dt
+from decimal import Decimal
+
+from trytond.modules.commons_fund.tests.tools import (
+    create_resource, setup_host)
+from trytond.modules.commons_reciprocity.contract import split_amount
+from trytond.modules.commons_reciprocity.declaration import (
+    next_period_start)
+from trytond.modules.commons_reciprocity.exceptions import (
+    ContractValidationError, DeclarationError, DeclarationValidationError,
+    LevyValidationError)
+from trytond.modules.company.tests import CompanyTestMixin, set_company
+from trytond.pool import Pool
+from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
+
+
+def create_contract(agent, lines, **values):
+    pool = Pool()
+    Contract = pool.get('commons.reciprocity.contract')
+    return Contract.create([{
+                'agent': agent.id,
+                'basis': 'revenue_rate',
+                'rate': Decimal('0.05'),
+                'frequency': 'quarterly',
+                'start_date': dt.date(2023, 1, 1),
+                'end_date': dt.date(2023, 12, 31),
+                'lines': [('create', [{
+                                'resource': f.resource.id,
+                                'fund': f.id,
+                                'share': s,
+                                } for f, s in lines])],
+                **values,
+                }])[0]
 
 
 class CommonsReciprocityTestCase(CompanyTestMixin, ModuleTestCase):
     "Test Commons Reciprocity module"
     module = 'commons_reciprocity'
     extras = ['account_fr']
+
+    def test_split_amount(self):
+        "The parts sum exactly to the amount, the largest remainders first"
+        cent = Decimal('0.01')
+        parts = split_amount(
+            Decimal('333.00'),
+            [('a', Decimal('0.3333')), ('b', Decimal('0.6667'))], cent)
+        self.assertEqual(
+            parts, {'a': Decimal('110.99'), 'b': Decimal('222.01')})
+        parts = split_amount(
+            Decimal('100'), [(k, Decimal(1)) for k in 'xyz'], cent)
+        self.assertEqual(
+            parts, {
+                'x': Decimal('33.34'), 'y': Decimal('33.33'),
+                'z': Decimal('33.33')})
+        parts = split_amount(
+            Decimal('-0.05'), [(k, Decimal(1)) for k in 'xy'], cent)
+        self.assertEqual(parts, {'x': Decimal('-0.03'), 'y': Decimal('-0.02')})
+        self.assertEqual(sum(parts.values()), Decimal('-0.05'))
+
+    def test_next_period_start(self):
+        "The periods follow the start of the contract without drifting"
+        start = dt.date(2023, 1, 31)
+        self.assertEqual(
+            next_period_start(start, start, 'monthly'), dt.date(2023, 2, 28))
+        self.assertEqual(
+            next_period_start(start, dt.date(2023, 2, 28), 'monthly'),
+            dt.date(2023, 3, 31))
+        self.assertEqual(
+            next_period_start(start, start, 'quarterly'),
+            dt.date(2023, 4, 30))
+        self.assertEqual(
+            next_period_start(start, start, 'yearly'), dt.date(2024, 1, 31))
+
+    @with_transaction()
+    def test_contract_shares(self):
+        "Shares not summing to 100 % are refused"
+        pool = Pool()
+        Contract = pool.get('commons.reciprocity.contract')
+        Party = pool.get('party.party')
+        company, _ = setup_host()
+        with set_company(company):
+            agent, = Party.create([{'name': "Claire"}])
+            _, movilab = create_resource(company, 'MOVILAB')
+            _, forum = create_resource(company, 'FORUM')
+            with self.assertRaisesRegex(
+                    ContractValidationError,
+                    r'contract "Claire" must sum to 100 %, not 90 %'):
+                create_contract(agent, [
+                        (movilab, Decimal('0.5')), (forum, Decimal('0.4'))])
+
+            contract = create_contract(agent, [
+                    (movilab, Decimal('0.5')), (forum, Decimal('0.5'))])
+            with self.assertRaisesRegex(
+                    ContractValidationError, 'not 110 %'):
+                Contract.write([contract], {
+                        'lines': [('write', [contract.lines[0].id], {
+                                    'share': Decimal('0.6')})],
+                        })
+
+    @with_transaction()
+    def test_contract_rate(self):
+        "A rate below 0 or above 100 % is refused"
+        pool = Pool()
+        Party = pool.get('party.party')
+        company, _ = setup_host()
+        with set_company(company):
+            agent, = Party.create([{'name': "Claire"}])
+            _, fund = create_resource(company)
+            for rate, shown in [
+                    (Decimal('-0.01'), '-1 %'), (Decimal('1.5'), '150 %')]:
+                with self.subTest(rate=rate):
+                    with self.assertRaisesRegex(
+                            ContractValidationError,
+                            'between 0 and 100 %%, not %s' % shown):
+                        create_contract(agent, [(fund, 1)], rate=rate)
+
+    @with_transaction()
+    def test_contract_overlap(self):
+        "Two active contracts of an agent cannot overlap on a resource"
+        pool = Pool()
+        Contract = pool.get('commons.reciprocity.contract')
+        Party = pool.get('party.party')
+        company, _ = setup_host()
+        with set_company(company):
+            agent, = Party.create([{'name': "Claire"}])
+            other_agent, = Party.create([{'name': "Coop"}])
+            _, movilab = create_resource(company, 'MOVILAB')
+            _, forum = create_resource(company, 'FORUM')
+            first = create_contract(
+                agent, [(movilab, Decimal('0.5')), (forum, Decimal('0.5'))])
+            Contract.activate([first])
+            overlapping = create_contract(
+                agent, [(forum, 1)], start_date=dt.date(2023, 7, 1),
+                end_date=None)
+            with self.assertRaisesRegex(
+                    ContractValidationError,
+                    r'"Claire" overlaps the active contract "Claire" '
+                    r'of the same agent for the resource "\[FORUM\]'):
+                Contract.activate([overlapping])
+            self.assertEqual(overlapping.state, 'draft')
+
+            # Another resource, another period or another agent are fine
+            Contract.activate([
+                    create_contract(agent, [(forum, 1)],
+                        start_date=dt.date(2024, 1, 1), end_date=None),
+                    create_contract(other_agent, [(forum, 1)]),
+                    ])
+            _, loot = create_resource(company, 'LOOT')
+            Contract.activate([create_contract(agent, [(loot, 1)])])
+            self.assertEqual(
+                Contract.search([('state', '=', 'active')], count=True), 4)
+
+    @with_transaction()
+    def test_declaration_bad_input(self):
+        "Declarations outside the contract or of negative revenue are refused"
+        pool = Pool()
+        Contract = pool.get('commons.reciprocity.contract')
+        Declaration = pool.get('commons.reciprocity.declaration')
+        Party = pool.get('party.party')
+        company, _ = setup_host()
+        with set_company(company):
+            agent, = Party.create([{'name': "Claire"}])
+            _, fund = create_resource(company)
+            contract = create_contract(agent, [(fund, 1)])
+            Contract.activate([contract])
+            with self.assertRaisesRegex(
+                    DeclarationValidationError,
+                    r'must be within the dates of its contract "Claire"'):
+                Declaration.create([{
+                            'contract': contract.id,
+                            'start_date': dt.date(2023, 10, 1),
+                            'end_date': dt.date(2024, 1, 31),
+                            }])
+            with self.assertRaisesRegex(
+                    DeclarationValidationError,
+                    'cannot be negative'):
+                Declaration.create([{
+                            'contract': contract.id,
+                            'start_date': dt.date(2023, 1, 1),
+                            'end_date': dt.date(2023, 3, 31),
+                            'revenue': Decimal(-1),
+                            }])
+
+    @with_transaction()
+    def test_invoice_unconfirmed(self):
+        "Invoicing a declaration not confirmed is refused"
+        pool = Pool()
+        Contract = pool.get('commons.reciprocity.contract')
+        Declaration = pool.get('commons.reciprocity.declaration')
+        Invoice = pool.get('account.invoice')
+        Party = pool.get('party.party')
+        company, _ = setup_host()
+        with set_company(company):
+            agent, = Party.create([{'name': "Claire"}])
+            _, fund = create_resource(company)
+            contract = create_contract(agent, [(fund, 1)])
+            Contract.activate([contract])
+            declaration, = Declaration.create([{
+                        'contract': contract.id,
+                        'start_date': dt.date(2023, 1, 1),
+                        'end_date': dt.date(2023, 3, 31),
+                        'revenue': Decimal(1000),
+                        }])
+            self.assertEqual(declaration.amount, Decimal('50.00'))
+            self.assertEqual(declaration.due_date, dt.date(2023, 4, 30))
+            with self.assertRaisesRegex(
+                    DeclarationError, 'must be confirmed to be invoiced'):
+                Declaration.invoice([declaration])
+            self.assertEqual(declaration.state, 'draft')
+            self.assertEqual(Invoice.search([], count=True), 0)
+
+    @with_transaction()
+    def test_cron_declarations(self):
+        "The cron creates each ended period once, with its due date"
+        pool = Pool()
+        Contract = pool.get('commons.reciprocity.contract')
+        Declaration = pool.get('commons.reciprocity.declaration')
+        Party = pool.get('party.party')
+        company, _ = setup_host()
+        with set_company(company):
+            agent, = Party.create([{'name': "Claire"}])
+            _, fund = create_resource(company)
+            contract = create_contract(
+                agent, [(fund, 1)], basis='fixed', fixed_amount=Decimal(50),
+                frequency='monthly', end_date=dt.date(2023, 5, 15))
+            Contract.activate([contract])
+            created = Declaration.create_declarations(dt.date(2023, 3, 1))
+            self.assertEqual(
+                [(d.start_date, d.end_date, d.amount) for d in created],
+                [(dt.date(2023, 1, 1), dt.date(2023, 1, 31), Decimal(50)),
+                    (dt.date(2023, 2, 1), dt.date(2023, 2, 28),
+                        Decimal(50))])
+            self.assertEqual(
+                Declaration.create_declarations(dt.date(2023, 3, 1)), [])
+            created = Declaration.create_declarations(dt.date(2024, 1, 1))
+            # The last period stops with the contract
+            self.assertEqual(
+                [(d.start_date, d.end_date) for d in created],
+                [(dt.date(2023, 3, 1), dt.date(2023, 3, 31)),
+                    (dt.date(2023, 4, 1), dt.date(2023, 4, 30)),
+                    (dt.date(2023, 5, 1), dt.date(2023, 5, 15))])
+            self.assertEqual(
+                Declaration.create_declarations(dt.date(2024, 1, 1)), [])
+            self.assertEqual(Declaration.search([], count=True), 5)
+
+    @with_transaction()
+    def test_levy_bad_input(self):
+        "A levy of a wrong rate or shares is refused"
+        pool = Pool()
+        Levy = pool.get('commons.reciprocity.levy')
+        company, _ = setup_host()
+        with set_company(company):
+            resource, fund = create_resource(company)
+            with self.assertRaisesRegex(
+                    LevyValidationError, 'not 120 %'):
+                Levy.create([{'name': "Levy", 'rate': Decimal('1.2')}])
+            with self.assertRaisesRegex(
+                    LevyValidationError, 'must sum to 100 %, not 50 %'):
+                Levy.create([{
+                            'name': "Levy", 'rate': Decimal('0.05'),
+                            'lines': [('create', [{
+                                            'resource': resource.id,
+                                            'fund': fund.id,
+                                            'share': Decimal('0.5'),
+                                            }])],
+                            }])
+
+    @with_transaction()
+    def test_public_agents(self):
+        "Only the agents who consented are listed, for their years"
+        pool = Pool()
+        Contract = pool.get('commons.reciprocity.contract')
+        Party = pool.get('party.party')
+        company, _ = setup_host()
+        with set_company(company):
+            claire, coop, shy = Party.create([
+                    {'name': "Claire"}, {'name': "Coop"}, {'name': "Shy"}])
+            _, fund = create_resource(company)
+            contracts = [
+                create_contract(claire, [(fund, 1)], public=True),
+                create_contract(coop, [(fund, 1)], public=True,
+                    start_date=dt.date(2024, 1, 1), end_date=None),
+                create_contract(shy, [(fund, 1)]),
+                ]
+            self.assertEqual(Contract.public_agents(company, 2023), [])
+            Contract.activate(contracts)
+            self.assertEqual(Contract.public_agents(company, 2023), [claire])
+            self.assertEqual(Contract.public_agents(company, 2025), [coop])
+
+    @with_transaction()
+    def test_steward_reads_own_contracts(self):
+        "A steward reads only the contracts that benefit their resources"
+        pool = Pool()
+        Contract = pool.get('commons.reciprocity.contract')
+        Group = pool.get('res.group')
+        ModelData = pool.get('ir.model.data')
+        Party = pool.get('party.party')
+        User = pool.get('res.user')
+        company, _ = setup_host()
+        with set_company(company):
+            steward, agent = Party.create([
+                    {'name': "Steward"}, {'name': "Claire"}])
+            _, movilab = create_resource(
+                company, 'MOVILAB', stewards=[steward])
+            _, forum = create_resource(company, 'FORUM')
+            mine = create_contract(agent, [(movilab, 1)])
+            create_contract(agent, [(forum, 1)])
+            user, = User.create([{
+                        'login': 'steward',
+                        'name': "Steward",
+                        'party': steward.id,
+                        'groups': [('add', [Group(ModelData.get_id(
+                                            'commons_fund',
+                                            'group_commons_steward')).id])],
+                        'companies': [('add', [company.id])],
+                        'company': company.id,
+                        }])
+        with Transaction().set_user(user.id), \
+                Transaction().set_context(
+                    company=company.id, _check_access=True):
+            self.assertEqual(Contract.search([]), [mine])
 
 
 del ModuleTestCase
