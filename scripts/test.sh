@@ -2,7 +2,8 @@
 # Run every test (modules/*/tests and tests/) with pytest, on SQLite and then
 # on PostgreSQL, and print a summary per backend.
 # Usage: scripts/test.sh [pytest arguments, e.g. -k fund -x]
-#   TEST_BACKENDS="sqlite postgresql"   backends to run, in this order
+#   TEST_BACKENDS="sqlite postgresql"   backends to run
+#   TEST_PARALLEL=1   run the backends side by side (0: one after the other)
 #   TEST_PATHS="tests/test_x.py trytond.modules.commons_fund.tests"
 #                                       what to collect instead of everything
 #   TEST_POSTGRESQL_URI=postgresql://postgres@127.0.0.1:5432/
@@ -98,16 +99,47 @@ outcome() {
 
 declare -A status=() detail=()
 overall=0
-for backend in $backends; do
-    report=$artefacts/pytest-$backend.xml
-    log=$artefacts/pytest-$backend.log
-    rm -f "$report" "$log"
+
+# run_backend BACKEND: run pytest on the backend, its output in its log and
+# its exit status in <log>.rc.  Runs in a subshell: its exports stay there.
+run_backend() (
+    local backend=$1
+    local report=$artefacts/pytest-$backend.xml
+    local log=$artefacts/pytest-$backend.log
     case $backend in
         sqlite)
             export TRYTOND_DATABASE_URI=sqlite://
             export DB_CACHE=$VAR/cache/sqlite
             rm -rf "$DB_CACHE"
             ;;
+        postgresql)
+            export TRYTOND_DATABASE_URI=$pg_uri
+            export DB_CACHE=postgresql://
+            # The tests commit often (each proteus call, trytond-admin) and
+            # their databases are thrown away: their sessions, and only
+            # theirs, do not wait for the disk at commit (3 times faster)
+            export PGOPTIONS="${PGOPTIONS:+$PGOPTIONS }-c synchronous_commit=off"
+            drop_pg_caches
+            ;;
+    esac
+    local run_started=$SECONDS
+    set +e
+    "$VENV/bin/python" -m pytest --junitxml="$report" \
+        -o junit_suite_name="$backend" \
+        --pyargs "${targets[@]}" "${pytest_args[@]}" >"$log" 2>&1
+    local rc=$?
+    set -e
+    [ "$backend" != postgresql ] || drop_pg_caches >>"$log" 2>&1
+    printf '%s %s\n' "$rc" "$((SECONDS - run_started))" >"$log.rc"
+)
+
+pytest_args=("$@")
+to_run=()
+for backend in $backends; do
+    rm -f "$artefacts/pytest-$backend.xml" "$artefacts/pytest-$backend.log" \
+        "$artefacts/pytest-$backend.log.rc"
+    case $backend in
+        sqlite) ;;
         postgresql)
             step "Checking that PostgreSQL answers at $pg_uri"
             if ! postgresql_answers; then
@@ -127,28 +159,57 @@ for backend in $backends; do
                 continue
             fi
             info "it does"
-            export TRYTOND_DATABASE_URI=$pg_uri
-            export DB_CACHE=postgresql://
-            # The tests commit often (each proteus call, trytond-admin) and
-            # their databases are thrown away: their sessions, and only
-            # theirs, do not wait for the disk at commit (3 times faster here)
-            export PGOPTIONS="${PGOPTIONS:+$PGOPTIONS }-c synchronous_commit=off"
-            drop_pg_caches
             ;;
         *)
             die "unknown backend '$backend' in TEST_BACKENDS" \
                 "Use sqlite and/or postgresql."
             ;;
     esac
-    step "pytest on $backend (TRYTOND_DATABASE_URI=$TRYTOND_DATABASE_URI DB_CACHE=$DB_CACHE)"
-    run_started=$SECONDS
-    set +e
-    "$VENV/bin/python" -m pytest --junitxml="$report" \
-        -o junit_suite_name="$backend" \
-        --pyargs "${targets[@]}" "$@" 2>&1 | tee "$log"
-    rc=${PIPESTATUS[0]}
-    set -e
-    took=$(elapsed $((SECONDS - run_started)))
+    to_run+=("$backend")
+done
+
+# The backends run side by side (one per core; TEST_PARALLEL=0 runs them
+# one after the other); each log is shown once its run ends.
+parallel=${TEST_PARALLEL:-1}
+pids=()
+for backend in "${to_run[@]}"; do
+    log=$artefacts/pytest-$backend.log
+    if [ "$parallel" = 1 ] && [ ${#to_run[@]} -gt 1 ]; then
+        step "pytest on $backend started (log: var/artefacts/pytest-$backend.log)"
+        run_backend "$backend" &
+        pids+=($!)
+    else
+        step "pytest on $backend"
+        run_backend "$backend" &
+        tail -n +1 -f "$log" --pid=$! 2>/dev/null &
+        wait "$!" || true
+        wait || true
+    fi
+done
+if [ ${#pids[@]} -gt 0 ]; then
+    shown=()
+    while [ ${#shown[@]} -lt ${#pids[@]} ]; do
+        for backend in "${to_run[@]}"; do
+            if [ -f "$artefacts/pytest-$backend.log.rc" ] \
+                    && [[ " ${shown[*]} " != *" $backend "* ]]; then
+                step "pytest on $backend ended: its output"
+                cat "$artefacts/pytest-$backend.log"
+                shown+=("$backend")
+            fi
+        done
+        [ ${#shown[@]} -ge ${#pids[@]} ] || sleep 5
+    done
+    wait "${pids[@]}" || true
+fi
+
+for backend in "${to_run[@]}"; do
+    log=$artefacts/pytest-$backend.log
+    rc=1
+    took=0
+    if [ -f "$log.rc" ]; then
+        read -r rc took <"$log.rc"
+    fi
+    took=$(elapsed "$took")
     case $rc in
         0) status[$backend]=PASSED ;;
         5) status[$backend]=FAILED
@@ -157,7 +218,6 @@ for backend in $backends; do
     esac
     [ "$rc" = 0 ] || overall=1
     detail[$backend]="$(outcome "$log") (pytest exit status $rc, $took)"
-    [ "$backend" != postgresql ] || drop_pg_caches
 done
 
 step "Summary ($(elapsed $((SECONDS - started))) in all; reports in var/artefacts/)"
