@@ -1,0 +1,212 @@
+# This file is part of Tryton.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""scripts/export_open_data.py run on a real database.
+
+One throwaway database with commons_reporting and the French chart is built
+in a subprocess (through activate_modules and DB_CACHE when set, with the
+module list of commons_reporting's scenarios); real receipts are posted for
+a public and a private resource by an organisation, a consenting person and
+a person who did not consent.  The script is then run as a user would
+(-c/-d).  The backend is TRYTOND_DATABASE_URI's.
+"""
+import csv
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / 'scripts' / 'export_open_data.py'
+URI = os.environ.get('TRYTOND_DATABASE_URI') or 'sqlite://'
+IN_CI = os.environ.get('CI', '').lower() in {'1', 'true', 'yes'}
+
+SETUP = textwrap.dedent('''\
+    import datetime as dt
+    import json
+    import sys
+    from decimal import Decimal
+
+    from proteus import Model
+    from trytond.modules.account.tests.tools import create_fiscalyear
+    from trytond.modules.account_fr.tests.tools import create_chart
+    from trytond.modules.account_invoice.tests.tools import (
+        set_fiscalyear_invoice_sequences)
+    from trytond.modules.company.tests.tools import (
+        create_company, get_company)
+    from trytond.modules.currency.tests.tools import get_currency
+    from trytond.tests.tools import activate_modules
+
+    config = activate_modules(
+        ['commons_reporting', 'account_fr'],
+        lambda *a, **k: create_company(currency=get_currency('EUR')),
+        create_chart)
+    company = get_company()
+    fiscalyear = set_fiscalyear_invoice_sequences(create_fiscalyear(
+        company, (dt.date(2023, 1, 1), dt.date(2023, 12, 31))))
+    fiscalyear.click('create_period')
+    Configuration = Model.get('commons.configuration')
+    Configuration(1).save()
+
+    Fund = Model.get('commons.fund')
+    Party = Model.get('party.party')
+    Pledge = Model.get('commons.pledge')
+    Resource = Model.get('commons.resource')
+    funds = {}
+    for code, public in [('LOOT', True), ('SECRET', False)]:
+        resource = Resource(name="Resource " + code, code=code)
+        resource.public = public
+        need = resource.needs.new(fiscalyear=fiscalyear)
+        need.category = 'development'
+        need.amount = Decimal(5600)
+        resource.save()
+        fund = Fund(name="Fund " + code, code=code, resource=resource)
+        fund.save()
+        funds[code] = fund
+
+    def receive(name, fund, amount, person=False, consent=False):
+        party = Party(name=name)
+        party.commons_natural_person = person
+        party.commons_public_consent = consent
+        party.save()
+        pledge = Pledge(funder=party, funding_type='donation', fund=fund)
+        pledge.amount = Decimal(amount)
+        pledge.date = dt.date(2023, 2, 1)
+        pledge.fiscalyear = fiscalyear
+        pledge.description = "Gift of " + name
+        pledge.click('confirm')
+        receipt = pledge.click('record_receipt')
+        receipt.form.date = dt.date(2023, 3, 1)
+        receipt.form.description = "Gift of " + name
+        receipt.execute('post')
+
+    receive("Fabrique Monscobar", funds['LOOT'], 3000)
+    receive("Alice Open", funds['LOOT'], 200, person=True, consent=True)
+    receive("Jean Secret", funds['LOOT'], 100, person=True)
+    receive("Fabrique Monscobar", funds['SECRET'], 777)
+    json.dump({'company': company.id}, sys.stdout)
+    ''')
+
+
+def _pg_connect(dbname):
+    import psycopg
+    return psycopg.connect(
+        URI.rstrip('/') + '/' + dbname, autocommit=True, connect_timeout=5)
+
+
+class Database:
+    "A throwaway database and the script run on it"
+
+    def __init__(self, name, folder):
+        self.name = name
+        self.folder = folder
+        self.env = {
+            k: v for k, v in os.environ.items()
+            if not k.startswith('TRYTOND_') and k not in {'DB_NAME'}}
+        self.config = folder / 'trytond.conf'
+        if URI.startswith('postgresql'):
+            self.config.write_text("[database]\nuri = %s\n" % URI)
+        else:
+            path = folder / 'db'
+            path.mkdir()
+            self.path = path / ('%s.sqlite' % name)
+            self.config.write_text(
+                "[database]\nuri = sqlite://\npath = %s\n" % path)
+
+    def build(self):
+        env = dict(self.env, DB_NAME=self.name, TRYTOND_DATABASE_URI=URI)
+        if not URI.startswith('postgresql'):
+            env['TRYTOND_DATABASE__PATH'] = str(self.path.parent)
+        result = subprocess.run(
+            [sys.executable, '-c', SETUP], env=env, capture_output=True,
+            text=True, timeout=900, cwd=self.folder)
+        assert result.returncode == 0, result.stderr[-5000:]
+        self.data = json.loads(result.stdout.strip().splitlines()[-1])
+
+    def drop(self):
+        if URI.startswith('postgresql'):
+            with _pg_connect('postgres') as connection:
+                connection.execute(
+                    f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+    def run(self, *args):
+        "Run the script: (exit status, stdout, stderr)"
+        result = subprocess.run(
+            [sys.executable, str(SCRIPT), '-c', str(self.config),
+                '-d', self.name, *args],
+            env=self.env, capture_output=True, text=True, timeout=900,
+            cwd=self.folder)
+        return result.returncode, result.stdout, result.stderr
+
+
+@pytest.fixture(scope='module')
+def database(tmp_path_factory):
+    if URI.startswith('postgresql'):
+        import psycopg
+        try:
+            _pg_connect('postgres').close()
+        except psycopg.Error as exception:
+            message = f"PostgreSQL does not answer at {URI}: {exception}"
+            if IN_CI:
+                pytest.fail(message)
+            pytest.skip(message)
+    folder = tmp_path_factory.mktemp('open-data')
+    db = Database('commons_open_data_%s' % uuid.uuid4().hex[:12], folder)
+    try:
+        db.build()
+        yield db
+    finally:
+        db.drop()
+
+
+def test_export(database, tmp_path):
+    "The files hold the public ledger only, anonymised, under the ODbL"
+    output = tmp_path / 'out'
+    status, stdout, stderr = database.run(
+        '--fiscalyear', '2023', '--output', str(output))
+    assert status == 0, stderr
+    assert {Path(p).name for p in stdout.split()} == {
+        'ledger.csv', 'ledger.json', 'resources.json', 'LICENSE.txt'}
+
+    text = (output / 'ledger.csv').read_text(encoding='utf-8')
+    notice, _, body = text.partition('\n')
+    assert notice.startswith('# ') and 'ODbL' in notice
+    rows = list(csv.DictReader(body.splitlines()))
+    assert {r['resource'] for r in rows} == {'LOOT'}
+    receipts = {r['amount']: r for r in rows if r['kind'] == 'receipt'}
+    assert set(receipts) == {'3000.00', '200.00', '100.00'}
+    assert receipts['3000.00']['party'] == "Fabrique Monscobar"
+    assert receipts['200.00']['party'] == "Alice Open"
+    assert receipts['100.00']['party'] == ''
+    assert receipts['100.00']['anonymised'] == 'True'
+    assert receipts['100.00']['description'] == ''
+
+    ledger = json.loads((output / 'ledger.json').read_text('utf-8'))
+    assert ledger['license'] == 'ODbL-1.0'
+    assert len(ledger['lines']) == len(rows)
+    resources = json.loads((output / 'resources.json').read_text('utf-8'))
+    loot, = resources['resources']
+    assert (loot['code'], loot['need'], loot['received']) == (
+        'LOOT', '5600.00', '3300.00')
+    for path in output.iterdir():
+        content = path.read_text('utf-8')
+        assert 'Jean Secret' not in content, path
+        assert 'SECRET' not in content, path
+        assert '777' not in content, path
+
+
+def test_unknown_company(database, tmp_path):
+    "An unknown company or fiscal year is a clear error, no file is written"
+    output = tmp_path / 'none'
+    status, _, stderr = database.run('--company', '999', '-o', str(output))
+    assert status == 2
+    assert 'no company with id 999' in stderr
+    status, _, stderr = database.run(
+        '--fiscalyear', '1999', '-o', str(output))
+    assert status == 2
+    assert 'has no fiscal year 1999' in stderr
+    assert not output.exists()
