@@ -15,10 +15,11 @@ import time
 from decimal import Decimal
 
 import demo_data as data
+from demo_rounds import create_rounds
 from proteus import Model, Wizard
 from proteus import config as pconfig
 
-STEPS = 10
+STEPS = 11
 
 
 class Demo:
@@ -509,6 +510,7 @@ class Demo:
         self.create_loot_2023()
         self.create_loot_contributions()
         self.create_current_year()
+        create_rounds(self)
         self.close_config_wizard()
         self.summary()
 

@@ -388,7 +388,8 @@ class Fund(DeactivableMixin, Workflow, ModelSQL, ModelView):
                     raise FundValidationError(gettext(
                             'commons_fund.msg_fund_shares',
                             fund=fund.rec_name,
-                            total='%s %%' % format((total * 100).normalize(), 'f')))
+                            total='%s %%' % format(
+                                (total * 100).normalize(), 'f')))
 
     @classmethod
     def check_resource(cls, funds, field_names=None):

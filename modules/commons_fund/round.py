@@ -658,7 +658,8 @@ class Bucket(ModelSQL, ModelView):
                 counts[bucket_id] = count
         result = {n: {} for n in names}
         for bucket in buckets:
-            amount = amounts.get(bucket.id) or Decimal(0)
+            amount = bucket.round.currency.round(
+                amounts.get(bucket.id) or Decimal(0))
             values = {
                 'committed': amount,
                 'contributors': counts.get(bucket.id, 0),
