@@ -12,6 +12,7 @@ Environment: COMMONS_SAO_ROOT (default var/sao), COMMONS_CHROMIUM (default
 chromium or sao the test is skipped, unless CI=true where it fails.
 """
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -245,3 +246,74 @@ def test_resources_show_loot_coverage(demo_server, page, artefacts):
         expect(dokos).to_contain_text('0.00%')
     finally:
         page.screenshot(path=str(screenshot))
+
+
+def _odt_text(path):
+    import re
+    import zipfile
+    with zipfile.ZipFile(path) as odt:
+        xml = odt.read('content.xml').decode('utf-8')
+    return re.sub(r'<[^>]+>', ' ', xml)
+
+
+def _print(page, action, path):
+    "Print the selected record with the action and save the download"
+    tab = page.locator('#tabcontent')
+    tab.locator('button[title="Print"]').click()
+    page.locator('.dropdown-menu a', has_text=action).filter(
+        has_text=re.compile(r'^\s*%s\s*$' % re.escape(action))).click()
+    link = page.locator('.modal a[download]')
+    with page.expect_download(timeout=120000) as download:
+        link.click()
+    download.value.save_as(str(path))
+    return path
+
+
+def test_resource_funding_statement(demo_server, page, artefacts):
+    "The funding analysis, its graph and LOOT's statement in the web client"
+    from playwright.sync_api import expect
+    if not shutil.which('soffice') or not shutil.which('pdftoppm'):
+        _missing("LibreOffice (soffice) and poppler (pdftoppm) are needed "
+            "to print the PDF (scripts/setup.sh --test installs them)")
+    try:
+        _login(page, demo_server)
+        _open_menu(page, "Commons", "Reporting", "Analysis",
+            "Resource Funding")
+        tab = page.locator('#tabcontent')
+        fiscalyear = tab.locator('input[name="fiscalyear"]')
+        fiscalyear.fill('')
+        fiscalyear.press_sequentially('2023', delay=20)
+        tab.locator('.dropdown-completion li', has_text='2023').first.click()
+        expect(fiscalyear).to_have_value('2023')
+        tab.locator('button[title="Reload/Undo"]').click()
+
+        loot = tab.locator(
+            'tr', has=page.locator('text="[LOOT] Logiciel LOOT"'))
+        expect(loot).to_have_count(1)
+        expect(loot).to_contain_text('5,600.00')
+        expect(loot).to_contain_text('100.00%')
+        page.screenshot(path=str(artefacts / 'resource-funding.png'))
+
+        tab.locator('button[title="Switch"]').click()
+        expect(tab.locator('.graph svg').first).to_be_visible()
+        page.screenshot(path=str(artefacts / 'resource-funding-graph.png'))
+        tab.locator('button[title="Switch"]').click()
+
+        loot.locator('td').nth(2).click()
+        odt = _print(page, "Funding Statement",
+            artefacts / 'loot-funding-statement.odt')
+        text = _odt_text(odt)
+        assert 'LOOT' in text
+        assert '5,600.00' in text or '5 600,00' in text, text[:2000]
+
+        pdf = _print(page, "Funding Statement (PDF)",
+            artefacts / 'loot-funding-statement.pdf')
+        assert pdf.read_bytes().startswith(b'%PDF')
+        prefix = artefacts / 'loot-funding-statement'
+        subprocess.run(
+            ['pdftoppm', '-png', '-r', '80', '-f', '1', '-l', '1',
+                '-singlefile', str(pdf), str(prefix)],
+            check=True, timeout=120)
+        assert (artefacts / 'loot-funding-statement.png').stat().st_size
+    finally:
+        page.screenshot(path=str(artefacts / 'resource-funding-last.png'))
