@@ -22,8 +22,11 @@ Usage::
 It is a benchmark run by hand, not a test.  See bench/README.md.
 """
 import argparse
+import cProfile
 import datetime as dt
+import io
 import os
+import pstats
 import statistics
 import sys
 import time
@@ -137,6 +140,8 @@ def parse_args(argv=None):
         "(default: %(default)s)")
     parser.add_argument('--check', action='store_true',
         help="exit with 1 when a check fails")
+    parser.add_argument('--profile', action='store_true',
+        help="print a cProfile of one year end of the first year")
     args = parser.parse_args(argv)
     if args.funds < FEW or args.lines < args.funds:
         parser.error("--funds must be >= %s and --lines >= --funds" % FEW)
@@ -287,7 +292,7 @@ class Bench:
             self.fiscalyears = {
                 int(f.name): f.id for f in FiscalYear.search([])}
 
-    def close(self, year, commit=False, counter=None):
+    def close(self, year, commit=False, counter=None, profiler=None):
         "Close the year in a transaction rolled back unless commit"
         def close(t):
             Dedicated = self.pool.get('commons.fund.dedicated')
@@ -295,7 +300,11 @@ class Bench:
             fiscalyear = FiscalYear(self.fiscalyears[year])
             with counter or _null():
                 start = time.perf_counter()
+                if profiler:
+                    profiler.enable()
                 Dedicated.close_fiscalyear(fiscalyear)
+                if profiler:
+                    profiler.disable()
                 duration = time.perf_counter() - start
             rows = Dedicated.search_count(
                 [('fiscalyear', '=', fiscalyear.id)])
@@ -350,6 +359,14 @@ def fmt_ms(seconds):
 def measure(args, name):
     bench = Bench(name)
     r = {'years': {}}
+    if args.profile:
+        profiler = cProfile.Profile()
+        bench.close(YEARS[0], profiler=profiler)
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out)
+        stats.sort_stats('cumulative').print_stats(40)
+        stats.sort_stats('tottime').print_stats(20)
+        r['profile'] = out.getvalue()
     for year in YEARS:
         log("measuring the year end of %d, %d repetitions", year, args.repeat)
         bench.baseline(year)
@@ -413,6 +430,8 @@ def report(args, r, built):
         print("queries of the year end of %d:" % year)
         for query, count in y['queries'].most_common():
             print('  %5d  %s' % (count, query))
+    if 'profile' in r:
+        print(r['profile'])
     print("verdict: %s" % ('ledger and annex agree' if ok else 'MISMATCH'))
     return ok
 

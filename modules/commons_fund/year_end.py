@@ -3,7 +3,9 @@
 from collections import defaultdict
 from decimal import Decimal
 
+from sql import Column
 from sql.aggregate import Sum
+from sql.functions import CurrentTimestamp
 
 from trytond import backend
 from trytond.i18n import gettext
@@ -11,7 +13,7 @@ from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, PYSONEncoder
-from trytond.tools import sqlite_apply_types
+from trytond.tools import grouped_slice, sqlite_apply_types
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
@@ -426,10 +428,31 @@ class Dedicated(ModelSQL, ModelView):
             Move.post([move])
             for values in rows:
                 values['move'] = move.id
+        cls._insert(rows)
         with without_check_access():
-            cls.create(rows)
             FiscalYear.write([fiscalyear], {'commons_year_end': True})
         return move
+
+    @classmethod
+    def _insert(cls, rows):
+        """Insert the rows computed by the year end in bulk.
+
+        The values are computed here, never typed: the validation of the
+        ORM's create (which instantiates every Many2One of every row) would
+        cost more than the year end itself."""
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        names = [
+            'company', 'fiscalyear', 'fund', 'resource', 'origin',
+            'opening', 'year_resources', 'spent', 'used', 'reported',
+            'closing', 'dormant', 'move']
+        columns = [Column(table, n) for n in names] + [
+            table.create_uid, table.create_date]
+        user = Transaction().user
+        for sub_rows in grouped_slice(rows, 1000):
+            cursor.execute(*table.insert(columns, [
+                        [r.get(n) for n in names] + [user, CurrentTimestamp()]
+                        for r in sub_rows]))
 
     @classmethod
     def get_move(cls, fiscalyear, totals):
@@ -526,16 +549,24 @@ class Dedicated(ModelSQL, ModelView):
 
     @classmethod
     def get_summary(cls, fiscalyear):
-        "Return the text that tells what the year end will do"
+        "Return the text that tells what the year end will do or did"
+        pool = Pool()
+        Lang = pool.get('ir.lang')
         if not fiscalyear:
             return ''
+        lang = Lang.get()
+        currency = fiscalyear.company.currency
+
+        def amount(values):
+            return lang.currency(sum(values, Decimal(0)), currency)
         if fiscalyear.commons_year_end:
-            rows = cls.search([('fiscalyear', '=', fiscalyear.id)])
+            closings, _ = cls.get_closings(fiscalyear)
             return gettext(
                 'commons_fund.msg_year_end_summary_done',
                 fiscalyear=fiscalyear.rec_name,
-                funds=len({r.fund for r in rows}),
-                closing=sum((r.closing for r in rows), Decimal(0)))
+                funds=len(closings),
+                closing=amount(
+                    a for c in closings.values() for a in c.values()))
         resources, spending = cls.get_activity(
             fiscalyear.company, fiscalyear.start_date, fiscalyear.end_date)
         previous = cls.previous_fiscalyear(fiscalyear)
@@ -543,10 +574,9 @@ class Dedicated(ModelSQL, ModelView):
             'commons_fund.msg_year_end_summary',
             fiscalyear=fiscalyear.rec_name,
             funds=len(set(resources) | set(spending)),
-            resources=sum(
-                (a for r in resources.values() for a in r.values()),
-                Decimal(0)),
-            spending=sum(spending.values(), Decimal(0)),
+            resources=amount(
+                a for r in resources.values() for a in r.values()),
+            spending=amount(spending.values()),
             previous=previous.rec_name if previous else '-')
 
 
