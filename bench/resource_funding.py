@@ -192,34 +192,50 @@ def create_database(name, folder):
 
 def create_records(pool, name, args):
     "Company, fiscal years, resources and their funds through the model"
+    from trytond.transaction import Transaction, TransactionError
+    extras = {}
+    while True:
+        # Creating fiscal years locks tables: restart the transaction with
+        # the locks as trytond's dispatcher does
+        with Transaction().start(name, 0, **extras) as transaction:
+            try:
+                result = _create_records(pool, args)
+            except TransactionError as exception:
+                transaction.rollback()
+                exception.fix(extras)
+                continue
+            transaction.commit()
+            break
+    log("company, %d years, %d resources and funds created",
+        args.years, args.resources)
+    return result
+
+
+def _create_records(pool, args):
     from trytond.modules.account.tests.test_module import get_fiscalyear
     from trytond.transaction import Transaction
-    with Transaction().start(name, 0) as transaction:
-        Fund = pool.get('commons.fund')
-        Party = pool.get('party.party')
-        Resource = pool.get('commons.resource')
-        company = create_company(pool)
-        with transaction.set_context(company=company.id):
-            for year in range(FIRST_YEAR, FIRST_YEAR + args.years):
-                get_fiscalyear(company, dt.date(year, 6, 1)).save()
-            resources = Resource.create([{
-                        'name': "Resource %04d" % i,
-                        'code': 'R%04d' % i,
-                        'kind': 'software',
-                        'company': company.id,
-                        } for i in range(args.resources)])
-            Fund.create([{
-                        'name': "Fund %04d" % i,
-                        'code': 'F%04d' % i,
-                        'type': 'earmarked',
-                        'resource': r.id,
-                        'company': company.id,
-                        } for i, r in enumerate(resources)])
-            funder, = Party.create([{'name': "Bench Funder"}])
-        transaction.commit()
-        log("company, %d years, %d resources and funds created",
-            args.years, args.resources)
-        return company.id, company.currency.id, funder.id
+    Fund = pool.get('commons.fund')
+    Party = pool.get('party.party')
+    Resource = pool.get('commons.resource')
+    company = create_company(pool)
+    with Transaction().set_context(company=company.id):
+        for year in range(FIRST_YEAR, FIRST_YEAR + args.years):
+            get_fiscalyear(company, dt.date(year, 6, 1)).save()
+        resources = Resource.create([{
+                    'name': "Resource %04d" % i,
+                    'code': 'R%04d' % i,
+                    'kind': 'software',
+                    'company': company.id,
+                    } for i in range(args.resources)])
+        Fund.create([{
+                    'name': "Fund %04d" % i,
+                    'code': 'F%04d' % i,
+                    'type': 'earmarked',
+                    'resource': r.id,
+                    'company': company.id,
+                    } for i, r in enumerate(resources)])
+        funder, = Party.create([{'name': "Bench Funder"}])
+    return company.id, company.currency.id, funder.id
 
 
 def insert_rows(name, args, company, currency, funder):

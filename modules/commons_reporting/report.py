@@ -192,3 +192,45 @@ class ContributorStatement(_ReportMixin, Report):
         context['remunerations'] = dict(Contribution.fields_get(
                 ['remuneration'])['remuneration']['selection'])
         return context
+
+
+class DedicatedAnnex(_ReportMixin, Report):
+    __name__ = 'commons.reporting.dedicated.annex'
+
+    @classmethod
+    def header_key(cls, record, data):
+        return (
+            ('company', record.company),
+            ('fiscalyear', record.fiscalyear),
+            )
+
+    @classmethod
+    def get_context(cls, records, header, data):
+        pool = Pool()
+        Dedicated = pool.get('commons.fund.dedicated')
+        cls._check_records(records)
+        context = super().get_context(records, header, data)
+        records = sorted(
+            records, key=lambda r: (r.fund.code, r.origin))
+        context['rows'] = records
+        context['company'] = header.get('company', records[0].company)
+        context['fiscalyear'] = header.get(
+            'fiscalyear', records[0].fiscalyear)
+        context['currency'] = records[0].currency
+        names = ['opening', 'year_resources', 'spent', 'used', 'reported',
+            'closing']
+        origins = dict(
+            Dedicated.fields_get(['origin'])['origin']['selection'])
+        by_origin = {}
+        for record in records:
+            totals = by_origin.setdefault(
+                record.origin, dict.fromkeys(names, Decimal(0)))
+            for name in names:
+                totals[name] += getattr(record, name)
+        context['origins'] = [
+            {'origin': origins[o], **by_origin[o]}
+            for o in origins if o in by_origin]
+        context['totals'] = {
+            n: sum((getattr(r, n) for r in records), Decimal(0))
+            for n in names}
+        return context
