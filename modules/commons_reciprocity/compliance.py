@@ -72,7 +72,7 @@ class Compliance(ModelSQL, ModelView):
         context = Transaction().context
         today = Date.today()
 
-        year = Extract('YEAR', declaration.end_date)
+        year = Cast(Extract('YEAR', declaration.end_date), 'INTEGER')
         confirmed = declaration.state.in_(['confirmed', 'invoiced'])
         invoiced = declaration.state == 'invoiced'
         paid = invoiced & (invoice.state == 'paid')
@@ -101,15 +101,15 @@ class Compliance(ModelSQL, ModelView):
                 contract.agent.as_('agent'),
                 year.as_('year'),
                 company.currency.as_('currency'),
-                Count(Literal('*')).as_('declarations'),
+                Count(declaration.id).as_('declarations'),
                 total(declaration.revenue).as_('revenue'),
                 total(declaration.amount, confirmed).as_('amount'),
                 total(declaration.amount, invoiced).as_('invoiced'),
                 total(declaration.amount, paid).as_('paid'),
                 Sum(Case(
                         (Declaration._late_condition(declaration, today),
-                            Literal(1)),
-                        else_=Literal(0))).as_('late'),
+                            Cast(Literal(1), 'INTEGER')),
+                        else_=Cast(Literal(0), 'INTEGER'))).as_('late'),
                 where=where,
                 group_by=[
                     declaration.company, year, contract.agent,
