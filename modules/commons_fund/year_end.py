@@ -1,7 +1,7 @@
 # This file is part of Tryton.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 from collections import defaultdict
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from sql import Column
 from sql.aggregate import Sum
@@ -356,6 +356,7 @@ class Dedicated(ModelSQL, ModelView):
         """Post the year end of the dedicated funds of the fiscal year and
         write the annex.  Return the move, or None if nothing moved."""
         pool = Pool()
+        Currency = pool.get('currency.currency')
         FiscalYear = pool.get('account.fiscalyear')
         Fund = pool.get('commons.fund')
         Move = pool.get('account.move')
@@ -363,7 +364,11 @@ class Dedicated(ModelSQL, ModelView):
         fiscalyear = FiscalYear(fiscalyear.id)
         cls.check_year_end(fiscalyear)
         company = fiscalyear.company
-        round_ = company.currency.round
+        # Currency.round reads the rounding of the record at each call
+        factor = company.currency.rounding
+
+        def round_(amount):
+            return Currency._round(amount, factor, ROUND_HALF_EVEN)
 
         previous = cls.previous_fiscalyear(fiscalyear)
         if previous:
