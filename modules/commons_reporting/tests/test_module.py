@@ -104,5 +104,51 @@ class CommonsReportingTestCase(CompanyTestMixin, ModuleTestCase):
                         ReportingError, 'select at least one row'):
                     Statement.execute([], {})
 
+    @with_transaction()
+    def test_reciprocity_summary(self):
+        "The reciprocity analysis sums the confirmed declarations"
+        pool = Pool()
+        Contract = pool.get('commons.reciprocity.contract')
+        Declaration = pool.get('commons.reciprocity.declaration')
+        Party = pool.get('party.party')
+        Summary = pool.get('commons.reporting.reciprocity')
+        company, fiscalyear = setup_host()
+        with set_company(company):
+            agent, = Party.create([{'name': "Claire"}])
+            _, fund = create_resource(company)
+            contract, = Contract.create([{
+                        'agent': agent.id,
+                        'basis': 'revenue_rate',
+                        'rate': Decimal('0.05'),
+                        'frequency': 'quarterly',
+                        'start_date': dt.date(2023, 1, 1),
+                        'end_date': dt.date(2023, 12, 31),
+                        'lines': [('create', [{
+                                        'resource': fund.resource.id,
+                                        'fund': fund.id,
+                                        'share': 1,
+                                        }])],
+                        }])
+            Contract.activate([contract])
+            declarations = Declaration.create([{
+                        'contract': contract.id,
+                        'start_date': start,
+                        'end_date': end,
+                        'revenue': Decimal(revenue),
+                        } for start, end, revenue in [
+                        (dt.date(2023, 1, 1), dt.date(2023, 3, 31), 1000),
+                        (dt.date(2023, 4, 1), dt.date(2023, 6, 30), 3000),
+                        (dt.date(2023, 7, 1), dt.date(2023, 9, 30), 7000),
+                        ]])
+            Declaration.confirm(declarations[:2])
+            with Transaction().set_context(fiscalyear=fiscalyear.id):
+                row, = Summary.search([])
+            self.assertEqual(row.agent, agent)
+            self.assertEqual(row.declarations, 2)
+            self.assertEqual(row.revenue, Decimal(4000))
+            self.assertEqual(row.due, Decimal(200))
+            self.assertEqual(row.invoiced, Decimal(0))
+            self.assertEqual(row.paid, Decimal(0))
+
 
 del ModuleTestCase
