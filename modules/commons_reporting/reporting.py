@@ -10,6 +10,7 @@ from sql.functions import Round
 
 from trytond import backend
 from trytond.model import ModelSQL, ModelView, fields
+from trytond.modules.commons_fund.fund import _in_ids
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval
@@ -162,75 +163,93 @@ class ResourceFunding(_ContextMixin, ModelSQL, ModelView):
                     resource.company, fiscalyear.id)))
 
     @classmethod
-    def _get_line_amounts(cls, fiscalyear, resource_ids):
-        "Return the ledger amounts of the year per resource id"
+    def _get_amounts_queries(cls, fiscalyear, resource_ids):
+        """Return the queries of the amounts of the year per resource id
+
+        They follow the definitions of commons.resource's get_funding (need,
+        pledged and received) so that the analysis and the resources agree.
+        """
         pool = Pool()
         FundLine = pool.get('commons.fund.line')
+        Need = pool.get('commons.resource.need')
+        Pledge = pool.get('commons.pledge')
         line = FundLine.__table__()
-        cursor = Transaction().connection.cursor()
+        need = Need.__table__()
+        pledge = Pledge.__table__()
         in_year = line.date >= fiscalyear.start_date
-        query = line.select(
-            line.resource,
-            Sum(line.amount,
-                filter_=in_year & (line.kind == 'fee')).as_('fees'),
-            Sum(line.amount,
-                filter_=in_year & (line.kind == 'allocation')).as_(
-                'allocated'),
-            Sum(line.amount,
-                filter_=in_year & (line.kind == 'expense')).as_('spent'),
-            Sum(line.amount).as_('available'),
-            where=fields.SQL_OPERATORS['in'](line.resource, resource_ids)
-            & (line.date <= fiscalyear.end_date),
-            group_by=line.resource)
-        if backend.name == 'sqlite':
-            sqlite_apply_types(query, [None] + ['NUMERIC'] * 4)
-        cursor.execute(*query)
-        return {r: (f, a, s, b) for r, f, a, s, b in cursor}
+        return [
+            (['need'], need.select(
+                    need.resource, Sum(need.amount).as_('need'),
+                    where=_in_ids(need.resource, resource_ids)
+                    & (need.fiscalyear == fiscalyear.id),
+                    group_by=need.resource)),
+            (['pledged'], pledge.select(
+                    pledge.resource,
+                    Sum(pledge.company_amount).as_('pledged'),
+                    where=_in_ids(pledge.resource, resource_ids)
+                    & pledge.state.in_(['confirmed', 'done'])
+                    & (pledge.fiscalyear == fiscalyear.id),
+                    group_by=pledge.resource)),
+            (['received', 'fees', 'allocated', 'spent', 'available'],
+                line.select(
+                    line.resource,
+                    Sum(line.amount, filter_=in_year
+                        & line.kind.in_(FundLine.funding_kinds())).as_(
+                        'received'),
+                    Sum(line.amount,
+                        filter_=in_year & (line.kind == 'fee')).as_('fees'),
+                    Sum(line.amount,
+                        filter_=in_year & (line.kind == 'allocation')).as_(
+                        'allocated'),
+                    Sum(line.amount,
+                        filter_=in_year & (line.kind == 'expense')).as_(
+                        'spent'),
+                    Sum(line.amount).as_('available'),
+                    where=_in_ids(line.resource, resource_ids)
+                    & (line.date <= fiscalyear.end_date),
+                    group_by=line.resource)),
+            ]
 
     @classmethod
     def get_amounts(cls, records, names):
-        "Compute the figures as commons.resource does for each fiscal year"
-        pool = Pool()
-        Resource = pool.get('commons.resource')
+        cursor = Transaction().connection.cursor()
         by_year = defaultdict(list)
         for record in records:
             by_year[record.fiscalyear].append(record)
-        funding_names = {
-            'need': 'need_amount',
-            'pledged': 'pledged_amount',
-            'received': 'received_amount',
-            'gap': 'gap_amount',
-            'coverage': 'coverage',
-            }
         result = {n: {} for n in names}
         for fiscalyear, year_records in by_year.items():
             resource_ids = list({r.resource.id for r in year_records})
-            with Transaction().set_context(fiscalyear=fiscalyear.id):
-                resources = Resource.browse(resource_ids)
-                funding = Resource.get_funding(
-                    resources, [funding_names[n] for n in names
-                        if n in funding_names])
-            if {'fees', 'allocated', 'spent', 'available'} & set(names):
-                line_amounts = cls._get_line_amounts(fiscalyear, resource_ids)
-            else:
-                line_amounts = {}
+            amounts = defaultdict(dict)
+            for columns, query in cls._get_amounts_queries(
+                    fiscalyear, resource_ids):
+                if backend.name == 'sqlite':
+                    sqlite_apply_types(
+                        query, [None] + ['NUMERIC'] * len(columns))
+                cursor.execute(*query)
+                for resource_id, *values in cursor:
+                    for column, value in zip(columns, values):
+                        amounts[resource_id][column] = value
             for record in year_records:
-                resource_id = record.resource.id
-                fees, allocated, spent, available = line_amounts.get(
-                    resource_id, (None, None, None, None))
+                values = amounts[record.resource.id]
                 round_ = record.currency.round
+                need = round_(values.get('need') or Decimal(0))
+                received = round_(values.get('received') or Decimal(0))
                 values = {
-                    'fees': round_(fees or Decimal(0)),
-                    'allocated': round_(allocated or Decimal(0)),
-                    'spent': round_(-(spent or Decimal(0))),
-                    'available': round_(available or Decimal(0)),
+                    'need': need,
+                    'pledged': round_(values.get('pledged') or Decimal(0)),
+                    'received': received,
+                    'fees': round_(values.get('fees') or Decimal(0)),
+                    'allocated': round_(
+                        values.get('allocated') or Decimal(0)),
+                    'spent': round_(-(values.get('spent') or Decimal(0))),
+                    'available': round_(
+                        values.get('available') or Decimal(0)),
+                    'gap': max(need - received, Decimal(0)),
+                    'coverage': (
+                        float(received / need) if need else None),
                     }
                 for name in names:
-                    if name in funding_names:
-                        result[name][record.id] = (
-                            funding[funding_names[name]][resource_id])
-                    else:
-                        result[name][record.id] = values[name]
+                    result[name][record.id] = values[name]
         return result
 
     def get_rec_name(self, name):
