@@ -15,11 +15,12 @@ import time
 from decimal import Decimal
 
 import demo_data as data
+from demo_reciprocity import create_reciprocity
 from demo_rounds import create_rounds
 from proteus import Model, Wizard
 from proteus import config as pconfig
 
-STEPS = 11
+STEPS = 12
 
 
 class Demo:
@@ -511,6 +512,7 @@ class Demo:
         self.create_loot_contributions()
         self.create_current_year()
         create_rounds(self)
+        create_reciprocity(self)
         self.close_config_wizard()
         self.summary()
 

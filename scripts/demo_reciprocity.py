@@ -1,0 +1,136 @@
+# This file is part of Tryton.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""The reciprocity part of the demo (scripts/demo.py): the forum example.
+
+A consultant earned 10,000 EUR in 2023 with a service sold thanks to the
+commons of the tiers-lieux; under a reciprocity contract she pays back 5 %
+of it, shared between Movilab and the forum.  A cooperative pays a fixed
+amount each quarter of the current year.  ANIS sells community facilitation
+with a levy of 5 % for the same two commons.
+"""
+import datetime as dt
+from decimal import Decimal
+
+from proteus import Model
+
+CONSULTANT = "Camille Roux, consultante"
+COOPERATIVE = "Coopérative des Tiers-Lieux Associés"
+CUSTOMER = "Tiers-lieu La Fabrique du Coin"
+BENEFICIARIES = [('MOVILAB', Decimal('0.4')), ('FORUM-TL', Decimal('0.6'))]
+
+
+def format_amount(amount):
+    return '{:,.2f}'.format(Decimal(amount or 0))
+
+
+def create_reciprocity(demo):
+    demo.step("Reciprocity: contracts, declarations and a levy on sales")
+    Category = Model.get('product.category')
+    Compliance = Model.get('commons.reciprocity.compliance')
+    Configuration = Model.get('commons.configuration')
+    Contract = Model.get('commons.reciprocity.contract')
+    Cron = Model.get('ir.cron')
+    Declaration = Model.get('commons.reciprocity.declaration')
+    Invoice = Model.get('account.invoice')
+    Levy = Model.get('commons.reciprocity.levy')
+    Template = Model.get('product.template')
+    Uom = Model.get('product.uom')
+    configuration = Configuration(1)
+
+    def beneficiaries(record):
+        for code, share in BENEFICIARIES:
+            line = record.lines.new(resource=demo.resources[code])
+            line.fund = demo.funds[code]
+            line.share = share
+
+    # The forum example: 5 % of a 10,000 EUR service of 2023
+    consultant = demo.party(CONSULTANT)
+    consultant.commons_natural_person = True
+    consultant.commons_public_consent = True
+    consultant.save()
+    contract = Contract(agent=consultant, reference='REC-2023-01')
+    contract.basis = 'revenue_rate'
+    contract.rate = Decimal('0.05')
+    contract.frequency = 'yearly'
+    contract.start_date = dt.date(2023, 1, 1)
+    contract.end_date = dt.date(2023, 12, 31)
+    contract.public = True
+    contract.description = (
+        "Accompagnement d'un tiers-lieu (10 000 EUR) rendu possible par "
+        "Movilab et le Forum des tiers-lieux.")
+    beneficiaries(contract)
+    contract.click('activate')
+
+    # The cooperative pays 150 EUR each quarter of the current year
+    cooperative = demo.party(COOPERATIVE)
+    fixed = Contract(agent=cooperative, basis='fixed')
+    fixed.fixed_amount = Decimal(150)
+    fixed.frequency = 'quarterly'
+    fixed.start_date = dt.date(demo.year, 1, 1)
+    fixed.public = True
+    line = fixed.lines.new(resource=demo.resources['FORUM-TL'])
+    line.fund = demo.funds['FORUM-TL']
+    line.share = Decimal(1)
+    fixed.click('activate')
+
+    # The daily task creates the declarations of the periods that ended
+    cron, = Cron.find([
+            ('method', '=',
+                'commons.reciprocity.declaration|create_declarations'),
+            ])
+    cron.click('run_once')
+
+    declaration, = Declaration.find([('contract', '=', contract.id)])
+    declaration.revenue = Decimal(10000)
+    declaration.click('confirm')
+    declaration.click('invoice')
+    invoice = Invoice(declaration.agent_invoice.id)
+    invoice.click('post')
+    demo.pay(invoice, demo.today)
+    invoice.reload()
+    demo.info("%s: 5 %% of %s EUR declared for 2023 = %s EUR, invoice %s "
+        "%s" % (
+            consultant.name, format_amount(declaration.revenue),
+            format_amount(declaration.amount), invoice.number,
+            invoice.state))
+    for line in invoice.lines:
+        demo.info("  %-10s %s %9s EUR" % (
+                line.commons_fund.code, line.account.code,
+                format_amount(line.amount)))
+    quarters = Declaration.find([('contract', '=', fixed.id)])
+    demo.info("%s: %d quarterly declaration(s) of 150 EUR to confirm" % (
+            cooperative.name, len(quarters)))
+
+    # The levy on ANIS's own sales of community facilitation
+    levy = Levy(name="Reversement aux communs des tiers-lieux")
+    levy.rate = Decimal('0.05')
+    beneficiaries(levy)
+    levy.save()
+    category = Category(name="Animation de communautés", accounting=True)
+    category.account_revenue = configuration.service_account
+    category.commons_levy = levy
+    category.save()
+    unit, = Uom.find([('name', '=', "Hour")])
+    template = Template(name="Animation de tiers-lieu")
+    template.type = 'service'
+    template.default_uom = unit
+    template.list_price = Decimal(75)
+    template.account_category = category
+    template.save()
+    product, = template.products
+    sale = Invoice(type='out', party=demo.party(CUSTOMER))
+    sale.invoice_date = demo.today
+    line = sale.lines.new(product=product, quantity=8)
+    line.unit_price = Decimal(75)
+    line.description = "Animation d'une journée de la communauté"
+    sale.click('post')
+    demo.info("levy of %s %% on invoice %s of %s EUR to %s" % (
+            levy.rate * 100, sale.number, format_amount(sale.untaxed_amount),
+            CUSTOMER))
+
+    with demo.config.set_context(company=demo.company.id):
+        rows = Compliance.find([])
+    for row in rows:
+        demo.info("compliance %d %-38s due %9s paid %9s late %d" % (
+                row.year, row.agent.name, format_amount(row.amount),
+                format_amount(row.paid), row.late))
