@@ -5,7 +5,8 @@ from decimal import Decimal
 
 from trytond.modules.commons_fund.tests.tools import (
     create_resource, setup_host)
-from trytond.modules.commons_reporting.exceptions import ReportingError
+from trytond.modules.commons_reporting.exceptions import (
+    OpenDataError, ReportingError)
 from trytond.modules.company.tests import CompanyTestMixin, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
@@ -149,6 +150,46 @@ class CommonsReportingTestCase(CompanyTestMixin, ModuleTestCase):
             self.assertEqual(row.due, Decimal(200))
             self.assertEqual(row.invoiced, Decimal(0))
             self.assertEqual(row.paid, Decimal(0))
+
+    @with_transaction()
+    def test_open_data_export(self):
+        "The export refuses an empty ledger and writes the public lines"
+        pool = Pool()
+        Export = pool.get(
+            'commons.reporting.open_data.export', type='wizard')
+        FundLine = pool.get('commons.fund.line')
+        company, fiscalyear = setup_host()
+        with set_company(company):
+            _, public = create_resource(company)
+            _, private = create_resource(company, 'SECRET', public=False)
+            FundLine.create([{
+                        'fund': private.id, 'resource': private.resource.id,
+                        'date': dt.date(2023, 3, 1), 'kind': 'receipt',
+                        'amount': Decimal(777),
+                        }])
+            session_id, _, _ = Export.create()
+            export = Export(session_id)
+            export.start.company = company
+            export.start.fiscalyear = fiscalyear
+            export.start.format = 'csv'
+            with self.assertRaisesRegex(
+                    OpenDataError,
+                    r'public ledger of "ANIS" has no line for 2023'):
+                export.transition_export()
+            FundLine.create([{
+                        'fund': public.id, 'resource': public.resource.id,
+                        'date': dt.date(2023, 3, 1), 'kind': 'receipt',
+                        'amount': Decimal(300),
+                        }])
+            self.assertEqual(export.transition_export(), 'result')
+            text = export.result.file.decode('utf-8')
+            notice, header, row, *rest = text.splitlines()
+            self.assertIn('Open Database License', notice)
+            self.assertTrue(header.startswith('id,date,resource,'))
+            self.assertIn(',LOOT,', row)
+            self.assertIn(',300.00,', row)
+            self.assertEqual(rest, [])
+            self.assertEqual(export.result.filename, 'public-ledger-2023.csv')
 
 
 del ModuleTestCase
