@@ -49,7 +49,7 @@ def is_quantum(amount, quantum):
 class DistributionTestCase(unittest.TestCase):
     "Test the allocation arithmetic"
 
-    @settings(deadline=None, max_examples=200)
+    @settings(deadline=None, max_examples=100)
     @given(total=amounts, weights=weights, quantum=quanta,
         seed=st.integers())
     def test_proportional(self, total, weights, quantum, seed):
@@ -70,7 +70,7 @@ class DistributionTestCase(unittest.TestCase):
         self.assertEqual(
             proportional(total, shuffled(weights, seed), quantum), result)
 
-    @settings(deadline=None, max_examples=200)
+    @settings(deadline=None, max_examples=100)
     @given(total=amounts, weights=weights, quantum=quanta,
         seed=st.integers())
     def test_capped_proportional(self, total, weights, quantum, seed):
@@ -94,7 +94,7 @@ class DistributionTestCase(unittest.TestCase):
                 quantum),
             result)
 
-    @settings(deadline=None, max_examples=200)
+    @settings(deadline=None, max_examples=100)
     @given(total=amounts, weights=weights, quantum=quanta)
     def test_priority(self, total, weights, quantum):
         "Priority fills the keys in order, each up to its cap"
@@ -107,7 +107,7 @@ class DistributionTestCase(unittest.TestCase):
             left -= result.get(key, 0)
         self.assertGreaterEqual(left, 0)
 
-    @settings(deadline=None, max_examples=150)
+    @settings(deadline=None, max_examples=100)
     @given(pool=amounts, contributions=contributions, quantum=quanta,
         minimum=st.sampled_from([Decimal(0), Decimal(1), Decimal(10)]),
         cap_rate=rates, seed=st.integers())
@@ -216,7 +216,7 @@ class DistributionTestCase(unittest.TestCase):
             proportional(Decimal('1.00'), {1: 1, 2: 2}, CENT),
             {1: Decimal('0.33'), 2: Decimal('0.67')})
 
-    @settings(deadline=None, max_examples=200)
+    @settings(deadline=None, max_examples=100)
     @given(grades=st.dictionaries(
             st.integers(min_value=1, max_value=20),
             st.lists(st.sampled_from(GRADES), min_size=1, max_size=9),
