@@ -3,6 +3,7 @@
 from collections import defaultdict
 from decimal import Decimal
 
+from sql import Literal
 from sql.aggregate import Sum
 
 from trytond import backend
@@ -290,29 +291,66 @@ class Allocation(Workflow, ModelSQL, ModelView):
         return self.currency.rounding
 
     def _pool_resources(self):
-        "Return the links of the pooled fund to its resources, in order"
+        """Return the resources of the pooled fund in their order, as a list
+        of (resource id, share)"""
         pool = Pool()
         FundResource = pool.get('commons.fund-commons.resource')
-        return FundResource.search(
-            [('fund', '=', self.fund.id)],
-            order=[('sequence', 'ASC NULLS LAST'), ('id', 'ASC')])
+        link = FundResource.__table__()
+        cursor = Transaction().connection.cursor()
+        query = link.select(
+            link.resource.as_('resource'), link.share.as_('share'),
+            where=link.fund == self.fund.id,
+            order_by=[link.sequence.asc.nulls_last, link.id.asc])
+        if backend.name == 'sqlite':
+            sqlite_apply_types(query, [None, 'NUMERIC'])
+        cursor.execute(*query)
+        return list(cursor)
 
-    def _needs(self, resources):
-        "Return need, received and gap of the resources for the fiscal year"
+    def _needs(self):
+        """Return the need and what was received for the fiscal year by each
+        resource of the pooled fund, as two dictionaries"""
         pool = Pool()
-        Resource = pool.get('commons.resource')
-        with Transaction().set_context(
-                fiscalyear=self.fiscalyear.id, company=self.company.id):
-            return Resource.get_funding(
-                Resource.browse(resources),
-                ['need_amount', 'received_amount', 'gap_amount'])
+        FundLine = pool.get('commons.fund.line')
+        FundResource = pool.get('commons.fund-commons.resource')
+        Need = pool.get('commons.resource.need')
+        cursor = Transaction().connection.cursor()
+        link = FundResource.__table__()
+        need = Need.__table__()
+        line = FundLine.__table__()
+        fiscalyear = self.fiscalyear
+        resources = link.select(link.resource, where=link.fund == self.fund.id)
+        amounts = []
+        for query in [
+                need.select(
+                    need.resource, Sum(need.amount).as_('amount'),
+                    where=need.resource.in_(resources)
+                    & (need.fiscalyear == fiscalyear.id),
+                    group_by=need.resource),
+                line.select(
+                    line.resource, Sum(line.amount).as_('amount'),
+                    where=line.resource.in_(resources)
+                    & line.kind.in_(FundLine.funding_kinds())
+                    & (line.date >= fiscalyear.start_date)
+                    & (line.date <= fiscalyear.end_date),
+                    group_by=line.resource),
+                ]:
+            if backend.name == 'sqlite':
+                sqlite_apply_types(query, [None, 'NUMERIC'])
+            cursor.execute(*query)
+            round_ = self.currency.round
+            amounts.append(defaultdict(
+                    Decimal, ((r, round_(a or 0)) for r, a in cursor)))
+        return amounts
 
     def _compute_amounts(self):
         """Return the amounts by resource id and their explanations, as
         ({resource id: amount}, {resource id: explanation})"""
+        pool = Pool()
+        Lang = pool.get('ir.lang')
         currency = self.currency
         quantum = self._quantum()
-        fmt = lambda a: format_amount(a, currency)  # noqa: E731
+        lang = Lang.get()
+        fmt = lambda a: lang.currency(a, currency, grouping=True)  # noqa
         total = self.amount
         explanations = {}
         if self.method == 'round':
@@ -322,9 +360,9 @@ class Allocation(Workflow, ModelSQL, ModelView):
             raise AllocationError(gettext(
                     'commons_fund.msg_allocation_no_resource',
                     allocation=self.rec_name, fund=self.fund.rec_name))
-        resources = [l.resource.id for l in links]
+        resources = [r for r, _ in links]
         if self.method == 'fixed':
-            shares = {l.resource.id: l.share for l in links}
+            shares = dict(links)
             share_sum = sum(s or 0 for s in shares.values())
             if (any(s is None for s in shares.values())
                     or share_sum != 1):
@@ -341,13 +379,15 @@ class Allocation(Workflow, ModelSQL, ModelView):
         elif self.method == 'equal':
             amounts = proportional(
                 total, {r: 1 for r in resources}, quantum)
-            for resource_id in resources:
-                explanations[resource_id] = gettext(
-                    'commons_fund.msg_allocation_explain_equal',
-                    total=fmt(total), count=len(resources))
+            explanation = gettext(
+                'commons_fund.msg_allocation_explain_equal',
+                total=fmt(total), count=len(resources))
+            explanations = {r: explanation for r in resources}
         else:
-            funding = self._needs(resources)
-            gaps = funding['gap_amount']
+            needs, received = self._needs()
+            gaps = {
+                r: max(needs[r] - received[r], Decimal(0))
+                for r in resources}
             if self.method == 'needs':
                 amounts = capped_proportional(total, gaps, gaps, quantum)
                 gap_sum = sum(gaps.values())
@@ -356,30 +396,41 @@ class Allocation(Workflow, ModelSQL, ModelView):
                 amounts = priority(total, resources, gaps, quantum)
                 gap_sum = None
                 message = 'commons_fund.msg_allocation_explain_priority'
+            common = {
+                'gaps': fmt(gap_sum or 0),
+                'total': fmt(total),
+                'fiscalyear': self.fiscalyear.rec_name,
+                }
             for rank, resource_id in enumerate(resources, 1):
+                if resource_id not in amounts:
+                    continue
                 explanations[resource_id] = gettext(
                     message,
-                    need=fmt(funding['need_amount'][resource_id]),
-                    received=fmt(funding['received_amount'][resource_id]),
+                    need=fmt(needs[resource_id]),
+                    received=fmt(received[resource_id]),
                     gap=fmt(gaps[resource_id]),
-                    gaps=fmt(gap_sum or 0),
-                    total=fmt(total),
-                    rank=rank,
-                    fiscalyear=self.fiscalyear.rec_name)
+                    rank=rank, **common)
         return amounts, explanations
 
     def _target_funds(self, resource_ids):
-        "Return the open earmarked fund of each resource id"
+        "Return the id of the open earmarked fund of each resource id"
         pool = Pool()
         Fund = pool.get('commons.fund')
+        fund = Fund.__table__()
+        cursor = Transaction().connection.cursor()
         funds = {}
-        for fund in Fund.search([
-                    ('company', '=', self.company.id),
-                    ('type', '=', 'earmarked'),
-                    ('state', '=', 'open'),
-                    ('resource', 'in', list(resource_ids)),
-                    ], order=[('code', 'DESC'), ('id', 'DESC')]):
-            funds[fund.resource.id] = fund
+        for sub_ids in grouped_slice(
+                list(resource_ids), backend.MAX_QUERY_PARAMS):
+            cursor.execute(*fund.select(
+                    fund.resource, fund.id,
+                    where=(fund.company == self.company.id)
+                    & (fund.type == 'earmarked')
+                    & (fund.state == 'open')
+                    & (fund.active == Literal(True))
+                    & fields.SQL_OPERATORS['in'](fund.resource, sub_ids),
+                    order_by=[fund.code.desc, fund.id.desc]))
+            # The last one is kept: the smallest code
+            funds.update(cursor)
         return funds
 
     def _get_lines(self):
@@ -411,7 +462,7 @@ class Allocation(Workflow, ModelSQL, ModelView):
                     'allocation': self.id,
                     'resource': resource_id,
                     'milestone': milestone_id,
-                    'fund': funds[resource_id].id,
+                    'fund': funds[resource_id],
                     'amount': amount,
                     'coordination_amount': coordination,
                     'explanation': explanations.get(key),

@@ -266,6 +266,7 @@ class Round(Workflow, ModelSQL, ModelView):
         Bucket = pool.get('commons.round.bucket')
         Pledge = pool.get('commons.pledge')
         Milestone = pool.get('commons.resource.milestone')
+        Vote = pool.get('commons.round.vote')
         buckets, to_confirm, to_cancel, milestones = [], [], [], []
         for round_ in rounds:
             results = getattr(round_, '_close_%s' % round_.method)()
@@ -280,30 +281,47 @@ class Round(Workflow, ModelSQL, ModelView):
                 buckets.append(bucket)
                 if bucket.funded and bucket.milestone:
                     milestones.append(bucket.milestone)
-            for vote in round_.votes:
-                if vote.pledge and vote.pledge.state == 'draft':
-                    if results[vote.bucket.id]['funded']:
-                        to_confirm.append(vote.pledge)
-                    else:
-                        to_cancel.append(vote.pledge)
+            for vote in Vote.search([
+                        ('round', '=', round_.id),
+                        ('pledge.state', '=', 'draft'),
+                        ]):
+                if results[vote.bucket.id]['funded']:
+                    to_confirm.append(vote.pledge)
+                else:
+                    to_cancel.append(vote.pledge)
         Bucket.save(buckets)
         Pledge.confirm(to_confirm)
         Pledge.cancel(to_cancel)
         Milestone.fund([m for m in milestones if m.state == 'planned'])
 
     def _bucket_totals(self):
-        "Return the votes by bucket id: (tokens, pledged, {party: amount})"
+        """Return the votes by bucket id as (tokens, pledged,
+        {party id: amount}), summed in one query"""
+        pool = Pool()
+        Participant = pool.get('commons.round.participant')
+        Vote = pool.get('commons.round.vote')
+        vote = Vote.__table__()
+        participant = Participant.__table__()
+        cursor = Transaction().connection.cursor()
         tokens, pledged = defaultdict(Decimal), defaultdict(Decimal)
         by_party = defaultdict(dict)
-        for vote in self.votes:
-            bucket = vote.bucket.id
-            if vote.participant.source == 'tokens':
-                tokens[bucket] += vote.amount
+        query = vote.join(participant,
+            condition=vote.participant == participant.id
+            ).select(
+                vote.bucket.as_('bucket'), participant.party.as_('party'),
+                participant.source.as_('source'),
+                Sum(vote.amount).as_('amount'),
+                where=vote.round == self.id,
+                group_by=[vote.bucket, participant.party, participant.source])
+        if backend.name == 'sqlite':
+            sqlite_apply_types(query, [None, None, None, 'NUMERIC'])
+        cursor.execute(*query)
+        for bucket, party, source, amount in cursor:
+            if source == 'tokens':
+                tokens[bucket] += amount
             else:
-                pledged[bucket] += vote.amount
-            party = vote.participant.party.id
-            by_party[bucket][party] = (
-                by_party[bucket].get(party, 0) + vote.amount)
+                pledged[bucket] += amount
+            by_party[bucket][party] = by_party[bucket].get(party, 0) + amount
         return tokens, pledged, by_party
 
     def _close_cobudget(self):
