@@ -3,8 +3,9 @@
 from collections import defaultdict
 from decimal import Decimal
 
-from sql import Literal
+from sql import Column, Literal
 from sql.aggregate import Sum
+from sql.functions import CurrentTimestamp
 
 from trytond import backend
 from trytond.i18n import gettext
@@ -491,7 +492,7 @@ class Allocation(Workflow, ModelSQL, ModelView):
             Fund.check_available(
                 [allocation.fund], {allocation.fund.id: allocation.amount})
             vlist.extend(allocation._get_lines())
-        Line.create(vlist)
+        Line._insert(vlist)
 
     @classmethod
     @ModelView.button
@@ -604,6 +605,28 @@ class AllocationLine(ModelSQL, ModelView):
     @classmethod
     def default_coordination_amount(cls):
         return Decimal(0)
+
+    @classmethod
+    def _insert(cls, vlist):
+        """Insert the lines computed by the allocation in bulk.
+
+        The values are computed, never typed: the validation of the ORM's
+        create (which instantiates every Many2One of every line) would cost
+        far more than the computation for a pool of thousands of
+        resources."""
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        names = [
+            'allocation', 'resource', 'milestone', 'fund', 'amount',
+            'coordination_amount', 'explanation']
+        columns = [Column(table, n) for n in names] + [
+            table.create_uid, table.create_date]
+        user = Transaction().user
+        for sub_vlist in grouped_slice(vlist, 1000):
+            cursor.execute(*table.insert(columns, [
+                        [v.get(n) for n in names]
+                        + [user, CurrentTimestamp()]
+                        for v in sub_vlist]))
 
     @fields.depends('allocation', '_parent_allocation.company')
     def on_change_with_currency(self, name=None):
