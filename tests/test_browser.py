@@ -259,12 +259,12 @@ def _odt_text(path):
 def _print(page, action, path):
     "Print the selected record with the action and save the download"
     tab = page.locator('#tabcontent')
-    tab.locator('button[title="Print"]').click()
-    page.locator('.dropdown-menu a', has_text=action).filter(
-        has_text=re.compile(r'^\s*%s\s*$' % re.escape(action))).click()
-    link = page.locator('.modal a[download]')
-    with page.expect_download(timeout=120000) as download:
-        link.click()
+    tab.locator('button[title="Print report"]').click()
+    item = page.locator('.dropdown-menu a', has_text=action).filter(
+        has_text=re.compile(r'^\s*%s\s*$' % re.escape(action)))
+    # sao clicks the link of its download dialog itself
+    with page.expect_download(timeout=180000) as download:
+        item.click()
     download.value.save_as(str(path))
     return path
 
