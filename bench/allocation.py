@@ -341,7 +341,12 @@ class Bench:
                         'amount': amount,
                         }])
             Allocation.compute([allocation])
-            return {l.resource.id: l.amount for l in allocation.lines}
+            # Read back as the client does (read, not one record per line)
+            Line = self.pool.get('commons.allocation.line')
+            return {
+                r['resource']: r['amount'] for r in Line.search_read(
+                    [('allocation', '=', allocation.id)],
+                    fields_names=['resource', 'amount'])}
         return self._run(func, profiler)
 
     def allocate_sql(self, fund_id, amount):
