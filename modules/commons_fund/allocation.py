@@ -16,6 +16,7 @@ from trytond.pyson import Eval
 from trytond.tools import grouped_slice, sqlite_apply_types
 from trytond.transaction import Transaction
 
+from .aggregate import sum_by
 from .distribution import capped_proportional, priority, proportional
 from .exceptions import AllocationError, AllocationValidationError
 
@@ -223,23 +224,10 @@ class Allocation(Workflow, ModelSQL, ModelView):
     def get_placed(cls, allocations, names):
         pool = Pool()
         Line = pool.get('commons.allocation.line')
-        line = Line.__table__()
-        cursor = Transaction().connection.cursor()
-        placed = defaultdict(Decimal)
-        for sub_ids in grouped_slice(
-                [a.id for a in allocations],
-                backend.MAX_QUERY_PARAMS):
-            query = line.select(
-                line.allocation, Sum(line.amount).as_('amount'),
-                where=fields.SQL_OPERATORS['in'](line.allocation, sub_ids),
-                group_by=line.allocation)
-            if backend.name == 'sqlite':
-                sqlite_apply_types(query, [None, 'NUMERIC'])
-            cursor.execute(*query)
-            placed.update(cursor)
+        placed = sum_by(Line, 'allocation', [a.id for a in allocations])
         result = {'placed_amount': {}, 'unplaced_amount': {}}
         for allocation in allocations:
-            amount = placed[allocation.id] or Decimal(0)
+            amount = placed[allocation.id]
             result['placed_amount'][allocation.id] = amount
             result['unplaced_amount'][allocation.id] = (
                 (allocation.amount or 0) - amount)

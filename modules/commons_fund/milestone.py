@@ -182,6 +182,21 @@ class Milestone(Workflow, ModelSQL, ModelView):
         return User(Transaction().user).party
 
     @classmethod
+    def _check_steward(cls, milestones):
+        "Return the user once checked they steward the milestones' resources"
+        pool = Pool()
+        User = pool.get('res.user')
+        user = User(Transaction().user)
+        for milestone in milestones:
+            if (not user.party
+                    or user.party not in milestone.resource.stewards):
+                raise MilestoneError(gettext(
+                        'commons_fund.msg_milestone_accept_steward',
+                        milestone=milestone.rec_name,
+                        user=user.rec_name))
+        return user
+
+    @classmethod
     @ModelView.button
     @Workflow.transition('funded')
     def fund(cls, milestones):
@@ -210,16 +225,7 @@ class Milestone(Workflow, ModelSQL, ModelView):
     @Workflow.transition('accepted')
     def accept(cls, milestones):
         "Accept the delivered milestones, as a steward of their resource"
-        pool = Pool()
-        User = pool.get('res.user')
-        user = User(Transaction().user)
-        for milestone in milestones:
-            if (not user.party
-                    or user.party not in milestone.resource.stewards):
-                raise MilestoneError(gettext(
-                        'commons_fund.msg_milestone_accept_steward',
-                        milestone=milestone.rec_name,
-                        user=user.rec_name))
+        user = cls._check_steward(milestones)
         cls.write(milestones, {
                 'accepted_by': user.id,
                 'accepted_date': datetime.datetime.now(),
@@ -230,16 +236,7 @@ class Milestone(Workflow, ModelSQL, ModelView):
     @Workflow.transition('funded')
     def refuse(cls, milestones):
         "Send the delivered milestones back to work"
-        pool = Pool()
-        User = pool.get('res.user')
-        user = User(Transaction().user)
-        for milestone in milestones:
-            if (not user.party
-                    or user.party not in milestone.resource.stewards):
-                raise MilestoneError(gettext(
-                        'commons_fund.msg_milestone_accept_steward',
-                        milestone=milestone.rec_name,
-                        user=user.rec_name))
+        cls._check_steward(milestones)
         cls.write(milestones, {'delivered_date': None})
 
     @classmethod

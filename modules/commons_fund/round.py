@@ -15,6 +15,7 @@ from trytond.pyson import Eval, If
 from trytond.tools import grouped_slice, sqlite_apply_types
 from trytond.transaction import Transaction, without_check_access
 
+from .aggregate import sum_by
 from .allocation import format_amount
 from .distribution import GRADES, majority_ranking, median_grade
 from .distribution import quadratic_match as _quadratic_match
@@ -547,21 +548,8 @@ class Participant(ModelSQL, ModelView):
     def get_placed(cls, participants, name):
         pool = Pool()
         Vote = pool.get('commons.round.vote')
-        vote = Vote.__table__()
-        cursor = Transaction().connection.cursor()
-        result = defaultdict(Decimal)
-        for sub_ids in grouped_slice(
-                [p.id for p in participants],
-                backend.MAX_QUERY_PARAMS):
-            query = vote.select(
-                vote.participant, Sum(vote.amount).as_('amount'),
-                where=fields.SQL_OPERATORS['in'](vote.participant, sub_ids),
-                group_by=vote.participant)
-            if backend.name == 'sqlite':
-                sqlite_apply_types(query, [None, 'NUMERIC'])
-            cursor.execute(*query)
-            result.update(cursor)
-        return {p.id: result[p.id] or Decimal(0) for p in participants}
+        placed = sum_by(Vote, 'participant', [p.id for p in participants])
+        return {p.id: placed[p.id] for p in participants}
 
 
 class Bucket(ModelSQL, ModelView):
