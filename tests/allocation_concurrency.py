@@ -11,117 +11,39 @@ invoice line charged to the pooled fund, then post the invoice.  Each
 transaction is retried as trytond's dispatcher retries them.  It prints one
 JSON line of results.
 """
-import datetime as dt
 import json
-import random
 import sys
 import threading
 import time
 from decimal import Decimal
 
-from trytond import backend
+from concurrency_tools import call, setup_books
+
 from trytond.exceptions import UserError
-from trytond.modules.account.tests import create_chart, get_fiscalyear
-from trytond.modules.company.tests import create_company, set_company
+from trytond.modules.company.tests import set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, activate_module
-from trytond.transaction import Transaction, TransactionError
+from trytond.transaction import Transaction
 
-RETRIES = 200
 RESOURCES = 3
-
-
-def call(user, func, context=None):
-    "Run func in a transaction, retried as trytond's dispatcher does"
-    extras = {}
-    for attempt in range(RETRIES):
-        try:
-            with Transaction().start(
-                    DB_NAME, user, context=context or {},
-                    **extras) as transaction:
-                try:
-                    result = func()
-                except TransactionError as exception:
-                    transaction.rollback()
-                    exception.fix(extras)
-                    continue
-            return result
-        except backend.DatabaseOperationalError:
-            # A lock taken NOWAIT by another transaction or a serialisation
-            # failure: wait a little and start again
-            time.sleep(random.uniform(0.005, 0.05))
-    raise RuntimeError("gave up after %s attempts" % RETRIES)
 
 
 def setup(rounds, spenders, balance, amount):
     pool = Pool()
-    Account = pool.get('account.account')
-    FiscalYear = pool.get('account.fiscalyear')
     Fund = pool.get('commons.fund')
-    Group = pool.get('res.group')
     Invoice = pool.get('account.invoice')
-    Journal = pool.get('account.journal')
-    ModelData = pool.get('ir.model.data')
     Move = pool.get('account.move')
-    Party = pool.get('party.party')
-    Period = pool.get('account.period')
     Resource = pool.get('commons.resource')
-    Sequence = pool.get('ir.sequence.strict')
-    SequenceType = pool.get('ir.sequence.type')
-    User = pool.get('res.user')
 
-    company = create_company()
+    books = setup_books()
+    company = books['company']
     with set_company(company):
-        create_chart(company)
-        fiscalyear = get_fiscalyear(company, today=dt.date.today())
-        sequence_type, = SequenceType.search([
-                ('name', '=', "Invoice")], limit=1)
-        sequence = Sequence(
-            name="Invoices", sequence_type=sequence_type, company=company)
-        sequence.save()
-        fiscalyear.save()
-        FiscalYear.write([fiscalyear], {
-                'invoice_sequences': [('create', [{
-                                'company': company.id,
-                                'in_invoice_sequence': sequence.id,
-                                'in_credit_note_sequence': sequence.id,
-                                'out_invoice_sequence': sequence.id,
-                                'out_credit_note_sequence': sequence.id,
-                                }])],
-                })
-        FiscalYear.create_period([fiscalyear])
-        revenue, = Account.search([
-                ('type.revenue', '=', True), ('closed', '!=', True),
-                ('company', '=', company.id)], limit=1)
-        expense, = Account.search([
-                ('type.expense', '=', True), ('closed', '!=', True),
-                ('company', '=', company.id)], limit=1)
-        cash, = Account.search([
-                ('code', '=', '1.1.1'),
-                ('company', '=', company.id)], limit=1)
-        journal, = Journal.search([('type', '=', 'cash')], limit=1)
-        expense_journal, = Journal.search(
-            [('type', '=', 'expense')], limit=1)
-        steward_party, contributor = Party.create([
-                {'name': "Steward"},
-                {'name': "Contributor",
-                    'addresses': [('create', [{}])]}])
-        steward, = User.create([{
-                    'login': 'steward',
-                    'name': "Steward",
-                    'party': steward_party.id,
-                    'groups': [('add', [
-                                Group(ModelData.get_id(
-                                        'commons_fund',
-                                        'group_commons_steward')).id,
-                                Group(ModelData.get_id(
-                                        'account', 'group_account')).id,
-                                ])],
-                    'companies': [('add', [company.id])],
-                    'company': company.id,
-                    }])
-        today = dt.date.today()
-        period = Period.find(company, date=today)
+        (fiscalyear, revenue, expense, cash, journal, expense_journal,
+            steward_party, contributor, steward, today, period) = (
+            books[n] for n in [
+                'fiscalyear', 'revenue', 'expense', 'cash', 'journal',
+                'expense_journal', 'steward_party', 'contributor', 'steward',
+                'today', 'period'])
         plan = []
         for round_ in range(rounds):
             resources = Resource.create([{
