@@ -124,7 +124,8 @@ class Fund(DeactivableMixin, Workflow, ModelSQL, ModelView):
         'get_amounts')
     received = fields.Function(Monetary(
             "Received", currency='currency', digits='currency',
-            help="The income recognised for the fund, net of reversals."),
+            help="The income recognised for the fund, net of reversals: "
+            "receipts and reciprocity."),
         'get_amounts')
     allocated = fields.Function(Monetary(
             "Allocated", currency='currency', digits='currency',
@@ -238,7 +239,7 @@ class Fund(DeactivableMixin, Workflow, ModelSQL, ModelView):
             names = {'received', 'allocated', 'spent', 'balance'}
         columns = [line.fund.as_('fund')]
         for name, kinds in [
-                ('received', ['receipt', 'refund']),
+                ('received', ['receipt', 'refund', 'reciprocity']),
                 ('allocated', ['allocation']),
                 ('spent', ['expense']),
                 ]:
