@@ -523,7 +523,11 @@ class Declaration(Workflow, ModelSQL, ModelView):
                 if contract_end and start > contract_end:
                     break
             next_starts[next_start].append(contract_id)
-        declarations = cls.create(to_create) if to_create else []
+        # In slices: the validation of one create grows with the square of
+        # its size in Tryton's records
+        declarations = []
+        for sub_vlist in grouped_slice(to_create, 500):
+            declarations.extend(cls.create(list(sub_vlist)))
         for next_start, contract_ids in next_starts.items():
             for sub_ids in grouped_slice(
                     contract_ids, backend.MAX_QUERY_PARAMS):
