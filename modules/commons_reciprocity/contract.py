@@ -342,6 +342,20 @@ class Contract(Workflow, ModelSQL, ModelView):
                     raise ContractError(gettext(
                             'commons_reciprocity.msg_contract_delete',
                             contract=contract.rec_name))
+        elif mode == 'write' and values.keys() & cls._terms():
+            for contract in contracts:
+                if contract.state != 'draft':
+                    raise ContractError(gettext(
+                            'commons_reciprocity.msg_contract_terms',
+                            contract=contract.rec_name))
+
+    @classmethod
+    def _terms(cls):
+        "The fields that only a draft contract may change"
+        return {
+            'company', 'reference', 'agent', 'basis', 'rate', 'fixed_amount',
+            'frequency', 'start_date', 'end_date', 'declaration_delay',
+            'counterpart', 'lines'}
 
     @classmethod
     def copy(cls, contracts, default=None):
@@ -455,6 +469,17 @@ class ContractLine(sequence_ordered(), ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         cls.__access__.add('contract')
+
+    @classmethod
+    def check_modification(cls, mode, lines, values=None, external=False):
+        super().check_modification(
+            mode, lines, values=values, external=external)
+        # The shares of a contract in force are its terms
+        for line in lines:
+            if line.contract.state != 'draft':
+                raise ContractError(gettext(
+                        'commons_reciprocity.msg_contract_terms',
+                        contract=line.contract.rec_name))
 
     @fields.depends('contract', '_parent_contract.company')
     def on_change_with_company(self, name=None):

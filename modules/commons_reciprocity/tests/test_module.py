@@ -9,8 +9,8 @@ from trytond.modules.commons_reciprocity.contract import split_amount
 from trytond.modules.commons_reciprocity.declaration import (
     next_period_start)
 from trytond.modules.commons_reciprocity.exceptions import (
-    ContractValidationError, DeclarationError, DeclarationValidationError,
-    LevyValidationError)
+    ContractError, ContractValidationError, DeclarationError,
+    DeclarationValidationError, LevyValidationError)
 from trytond.modules.company.tests import CompanyTestMixin, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
@@ -152,6 +152,29 @@ class CommonsReciprocityTestCase(CompanyTestMixin, ModuleTestCase):
             Contract.activate([create_contract(agent, [(loot, 1)])])
             self.assertEqual(
                 Contract.search([('state', '=', 'active')], count=True), 4)
+
+    @with_transaction()
+    def test_contract_terms(self):
+        "The terms of an active contract cannot change"
+        pool = Pool()
+        Contract = pool.get('commons.reciprocity.contract')
+        Line = pool.get('commons.reciprocity.contract.line')
+        Party = pool.get('party.party')
+        company, _ = setup_host()
+        with set_company(company):
+            agent, = Party.create([{'name': "Claire"}])
+            _, movilab = create_resource(company, 'MOVILAB')
+            contract = create_contract(agent, [(movilab, 1)])
+            Contract.write([contract], {'rate': Decimal('0.06')})
+            Contract.activate([contract])
+            with self.assertRaisesRegex(
+                    ContractError, r'terms .* "Claire" .* no longer a draft'):
+                Contract.write([contract], {'rate': Decimal('0.01')})
+            with self.assertRaisesRegex(ContractError, r'no longer a draft'):
+                Line.write(list(contract.lines), {'share': Decimal('0.5')})
+            # What is not a term may change
+            Contract.write([contract], {'public': True})
+            self.assertEqual(contract.rate, Decimal('0.06'))
 
     @with_transaction()
     def test_declaration_bad_input(self):
