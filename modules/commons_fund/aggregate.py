@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from sql import Column
 from sql.aggregate import Sum
+from sql.functions import CurrentTimestamp
 
 from trytond import backend
 from trytond.model import fields
@@ -12,17 +13,23 @@ from trytond.tools import grouped_slice, sqlite_apply_types
 from trytond.transaction import Transaction
 
 
-def sum_by(Model, key, ids, amount='amount'):
+def sum_by(Model, key, ids, amount='amount', where=None):
     """Return the sum of the amount column of Model's rows by their key
-    column, for the key ids, in one query per slice of ids"""
+    column, for the key ids, in one query per slice of ids.
+
+    where, if given, is called with the table and returns an extra
+    condition."""
     table = Model.__table__()
     key_column, amount_column = Column(table, key), Column(table, amount)
     cursor = Transaction().connection.cursor()
     result = defaultdict(Decimal)
     for sub_ids in grouped_slice(list(ids), backend.MAX_QUERY_PARAMS):
+        condition = fields.SQL_OPERATORS['in'](key_column, sub_ids)
+        if where is not None:
+            condition &= where(table)
         query = table.select(
             key_column.as_('key'), Sum(amount_column).as_('amount'),
-            where=fields.SQL_OPERATORS['in'](key_column, sub_ids),
+            where=condition,
             group_by=key_column)
         if backend.name == 'sqlite':
             sqlite_apply_types(query, [None, 'NUMERIC'])
@@ -30,3 +37,21 @@ def sum_by(Model, key, ids, amount='amount'):
         for key_id, total in cursor:
             result[key_id] = total or Decimal(0)
     return result
+
+
+def lock_rows(Model, records):
+    """Lock the rows of the records before reading what they guard.
+
+    The row lock serialises the writers; touching the rows makes a
+    concurrent transaction whose snapshot predates this one's commit fail
+    on the lock (and be retried) instead of reading stale totals."""
+    ids = sorted({r.id for r in records})
+    if not ids:
+        return
+    Model.lock(Model.browse(ids))
+    table = Model.__table__()
+    cursor = Transaction().connection.cursor()
+    for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
+        cursor.execute(*table.update(
+                [table.write_date], [CurrentTimestamp()],
+                where=fields.SQL_OPERATORS['in'](table.id, list(sub_ids))))

@@ -149,6 +149,7 @@ class Allocation(Workflow, ModelSQL, ModelView):
             ('posted', "Posted"),
             ('cancelled', "Cancelled"),
             ], "State", readonly=True, required=True, sort=False)
+    state_string = state.translated('state')
 
     del _states
 
@@ -267,6 +268,15 @@ class Allocation(Workflow, ModelSQL, ModelView):
                     raise AllocationError(gettext(
                             'commons_fund.msg_allocation_delete',
                             allocation=allocation.rec_name))
+        elif (mode == 'write' and external
+                and values.keys() - {'description'}):
+            # The client's read-only states, enforced for direct calls
+            for allocation in allocations:
+                if allocation.state not in {'draft', 'computed'}:
+                    raise AllocationError(gettext(
+                            'commons_fund.msg_allocation_modify',
+                            allocation=allocation.rec_name,
+                            state=allocation.state_string))
 
     @classmethod
     def copy(cls, allocations, default=None):
@@ -506,8 +516,7 @@ class Allocation(Workflow, ModelSQL, ModelView):
                 raise AllocationError(gettext(
                         'commons_fund.msg_allocation_no_line',
                         allocation=allocation.rec_name))
-            asked[allocation.fund.id] += sum(
-                l.amount for l in allocation.lines)
+            asked[allocation.fund.id] += allocation.placed_amount
         Fund.check_available(Fund.browse(list(asked)), asked)
         vlist = []
         for allocation in allocations:
@@ -593,6 +602,19 @@ class AllocationLine(ModelSQL, ModelView):
     @classmethod
     def default_coordination_amount(cls):
         return Decimal(0)
+
+    @classmethod
+    def check_modification(cls, mode, lines, values=None, external=False):
+        super().check_modification(
+            mode, lines, values=values, external=external)
+        # The lines are what compute made of the allocation: only deleting
+        # them with a draft or computed allocation is left to the client
+        if external and (mode != 'delete' or any(
+                    l.allocation.state not in {'draft', 'computed'}
+                    for l in lines)):
+            raise AllocationError(gettext(
+                    'commons_fund.msg_allocation_line_computed',
+                    allocation=lines[0].allocation.rec_name))
 
     @classmethod
     def _insert(cls, vlist):

@@ -134,7 +134,8 @@ def _sqrt(value):
                 Decimal(value.numerator), Decimal(value.denominator))))
 
 
-def quadratic_match(pool, contributions, quantum, minimum=0, cap_rate=None):
+def quadratic_match(
+        pool, contributions, quantum, minimum=0, cap_rate=None, rooms=None):
     """Return the match of each bucket from pool by quadratic funding.
 
     contributions maps bucket keys to {participant: amount}.  For bucket p,
@@ -143,6 +144,8 @@ def quadratic_match(pool, contributions, quantum, minimum=0, cap_rate=None):
     nothing; match_p = pool * v_p / sum of v_q.  With cap_rate, no bucket
     gets more than cap_rate * pool: the overflow goes to the buckets below
     the cap in proportion to their match, again until none exceeds it.
+    rooms, if given, caps the match of each bucket too (what its maximum
+    leaves once its contributions are counted).
 
     Return (matches, values) where values are the v_p (as Fraction)."""
     minimum = _fraction(minimum or 0)
@@ -161,7 +164,8 @@ def quadratic_match(pool, contributions, quantum, minimum=0, cap_rate=None):
         cap = _round_down(pool * Decimal(cap_rate), quantum)
     else:
         cap = pool
-    caps = {k: cap for k in values}
+    rooms = rooms or {}
+    caps = {k: min(cap, rooms.get(k, cap)) for k in values}
     return capped_proportional(pool, values, caps, quantum), values
 
 

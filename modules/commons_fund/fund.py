@@ -6,7 +6,7 @@ from decimal import Decimal
 from sql import Cast, Null
 from sql.aggregate import Sum
 from sql.conditionals import Coalesce
-from sql.functions import CurrentTimestamp, Function
+from sql.functions import Function
 
 from trytond import backend
 from trytond.i18n import gettext
@@ -19,6 +19,7 @@ from trytond.pyson import Eval
 from trytond.tools import cursor_dict, sqlite_apply_types
 from trytond.transaction import Transaction
 
+from .aggregate import lock_rows
 from .exceptions import FundLineAccessError, FundValidationError
 
 FUND_LINE_KINDS = [
@@ -426,20 +427,8 @@ class Fund(DeactivableMixin, Workflow, ModelSQL, ModelView):
 
     @classmethod
     def lock_spending(cls, funds):
-        """Lock the funds before reading what is available.
-
-        The row lock serialises the writers; touching the rows makes a
-        concurrent transaction whose snapshot predates this one's commit fail
-        on the lock instead of reading a stale balance."""
-        funds = cls.browse(sorted({f.id for f in funds}))
-        if not funds:
-            return
-        cls.lock(funds)
-        fund = cls.__table__()
-        cursor = Transaction().connection.cursor()
-        cursor.execute(*fund.update(
-                [fund.write_date], [CurrentTimestamp()],
-                where=_in_ids(fund.id, [f.id for f in funds])))
+        "Lock the funds before reading what is available"
+        lock_rows(cls, funds)
 
     @classmethod
     def check_available(cls, funds, asked=None):

@@ -482,6 +482,14 @@ class Pledge(Workflow, ModelSQL, ModelView):
                     raise PledgeError(gettext(
                             'commons_fund.msg_pledge_delete_invoices',
                             pledge=pledge.rec_name))
+        elif (mode == 'write' and external
+                and values.keys() - {'description'}):
+            # The client's read-only states, enforced for direct calls
+            for pledge in pledges:
+                if pledge.state != 'draft':
+                    raise PledgeError(gettext(
+                            'commons_fund.msg_pledge_modify',
+                            pledge=pledge.rec_name))
 
     @classmethod
     def copy(cls, pledges, default=None):

@@ -3,6 +3,7 @@
 from collections import defaultdict
 from decimal import Decimal
 
+from sql import Literal
 from sql.aggregate import Count, Sum
 
 from trytond import backend
@@ -15,10 +16,10 @@ from trytond.pyson import Eval, If
 from trytond.tools import grouped_slice, sqlite_apply_types
 from trytond.transaction import Transaction, without_check_access
 
-from .aggregate import sum_by
+from .aggregate import lock_rows, sum_by
 from .allocation import format_amount
-from .distribution import GRADES, majority_ranking, median_grade
-from .distribution import quadratic_match as _quadratic_match
+from .distribution import (
+    GRADES, majority_ranking, median_grade, quadratic_match)
 from .exceptions import RoundError, RoundValidationError
 from .pledge import FUNDING_TYPES
 
@@ -201,12 +202,14 @@ class Round(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def get_allocation_amount(cls, rounds, name):
-        result = {}
-        for round_ in rounds:
-            result[round_.id] = sum(
-                (b.allocated_amount or 0) for b in round_.buckets
-                if b.funded)
-        return result
+        "What the pooled fund gives: the tokens and the match, summed in SQL"
+        pool = Pool()
+        Bucket = pool.get('commons.round.bucket')
+        ids = [r.id for r in rounds]
+        funded = lambda t: t.funded == Literal(True)  # noqa: E731
+        tokens = sum_by(Bucket, 'round', ids, 'token_amount', funded)
+        matches = sum_by(Bucket, 'round', ids, 'match_amount', funded)
+        return {i: tokens[i] + matches[i] for i in ids}
 
     def get_allocation_amounts(self):
         """Return the amounts of the round's allocation by (resource id,
@@ -231,6 +234,18 @@ class Round(Workflow, ModelSQL, ModelView):
                     raise RoundError(gettext(
                             'commons_fund.msg_round_delete',
                             round=round_.rec_name))
+        elif mode == 'write' and external and values.keys() - {'name'}:
+            # The client's read-only states, enforced for direct calls
+            cls.check_draft(rounds)
+
+    @classmethod
+    def check_draft(cls, rounds):
+        "Raise if a round is no longer a draft: its terms are fixed"
+        for round_ in rounds:
+            if round_.state != 'draft':
+                raise RoundError(gettext(
+                        'commons_fund.msg_round_modify',
+                        round=round_.rec_name))
 
     def check_open_to_votes(self):
         if self.state != 'open':
@@ -239,8 +254,11 @@ class Round(Workflow, ModelSQL, ModelView):
                     round=self.rec_name))
 
     def _token_budget(self):
-        return sum(
-            p.budget for p in self.participants if p.source == 'tokens')
+        pool = Pool()
+        Participant = pool.get('commons.round.participant')
+        return sum_by(
+            Participant, 'round', [self.id], 'budget',
+            lambda t: t.source == 'tokens')[self.id]
 
     @classmethod
     @ModelView.button
@@ -469,22 +487,6 @@ class Round(Workflow, ModelSQL, ModelView):
         Pledge.cancel(pledges)
 
 
-def quadratic_match(pool, contributions, quantum, minimum=0, cap_rate=None,
-        rooms=None):
-    """Quadratic matching whose match never takes a bucket above its room
-    (what its maximum leaves once the contributions are counted)"""
-    from .distribution import _round_down, capped_proportional
-    if not rooms:
-        return _quadratic_match(
-            pool, contributions, quantum, minimum=minimum, cap_rate=cap_rate)
-    _, values = _quadratic_match(
-        pool, contributions, quantum, minimum=minimum, cap_rate=cap_rate)
-    pool = _round_down(pool, quantum)
-    cap = _round_down(pool * Decimal(cap_rate), quantum) if cap_rate else pool
-    caps = {k: min(cap, rooms.get(k, cap)) for k in values}
-    return capped_proportional(pool, values, caps, quantum), values
-
-
 class Participant(ModelSQL, ModelView):
     "A participant of a round, with their budget"
     __name__ = 'commons.round.participant'
@@ -523,6 +525,17 @@ class Participant(ModelSQL, ModelView):
             ('round_party_uniq', Unique(t, t.round, t.party),
                 'commons_fund.msg_round_participant_unique'),
             ]
+
+    @classmethod
+    def check_modification(cls, mode, records, values=None, external=False):
+        super().check_modification(
+            mode, records, values=values, external=external)
+        if external:
+            Round = Pool().get('commons.round')
+            rounds = {r.round for r in records}
+            if mode == 'delete':
+                rounds = {r for r in rounds if r.state != 'cancelled'}
+            Round.check_draft(rounds)
 
     @classmethod
     def default_source(cls):
@@ -611,6 +624,17 @@ class Bucket(ModelSQL, ModelView):
         super().__setup__()
         cls.__access__.add('round')
         cls._order.insert(0, ('rank', 'ASC NULLS LAST'))
+
+    @classmethod
+    def check_modification(cls, mode, records, values=None, external=False):
+        super().check_modification(
+            mode, records, values=values, external=external)
+        if external:
+            Round = Pool().get('commons.round')
+            rounds = {r.round for r in records}
+            if mode == 'delete':
+                rounds = {r for r in rounds if r.state != 'cancelled'}
+            Round.check_draft(rounds)
 
     @fields.depends('round', '_parent_round.company')
     def on_change_with_currency(self, name=None):
@@ -765,7 +789,8 @@ class Vote(ModelSQL, ModelView):
         super().check_modification(
             mode, votes, values=values, external=external)
         for vote in votes:
-            vote.round.check_open_to_votes()
+            if not (mode == 'delete' and vote.round.state == 'cancelled'):
+                vote.round.check_open_to_votes()
 
     @classmethod
     def delete(cls, votes):
@@ -786,8 +811,7 @@ class Vote(ModelSQL, ModelView):
         Round = pool.get('commons.round')
         Participant = pool.get('commons.round.participant')
         Bucket = pool.get('commons.round.bucket')
-        rounds = Round.browse(sorted({v.round.id for v in votes}))
-        Round.lock(rounds)
+        lock_rows(Round, {v.round for v in votes})
         for vote in votes:
             vote.round.check_open_to_votes()
             if vote.participant.round != vote.round:
@@ -905,7 +929,8 @@ class Grade(ModelSQL, ModelView):
         super().check_modification(
             mode, grades, values=values, external=external)
         for grade in grades:
-            grade.round.check_open_to_votes()
+            if not (mode == 'delete' and grade.round.state == 'cancelled'):
+                grade.round.check_open_to_votes()
 
     @classmethod
     def create(cls, vlist):
