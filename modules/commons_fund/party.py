@@ -23,10 +23,3 @@ class Party(metaclass=PoolMeta):
     @classmethod
     def default_commons_public_consent(cls):
         return False
-
-    @property
-    def commons_public_name(self):
-        "The name shown in public data, None when it must stay anonymous"
-        if self.commons_natural_person and not self.commons_public_consent:
-            return None
-        return self.rec_name
