@@ -524,12 +524,6 @@ class Allocation(Workflow, ModelSQL, ModelView):
             for line in allocation.lines:
                 vlist.extend(line._fund_line_values(1))
         FundLine.create(vlist)
-        milestones = [
-            l.milestone for a in allocations for l in a.lines
-            if l.milestone and l.milestone.state == 'planned']
-        if milestones:
-            Milestone = pool.get('commons.resource.milestone')
-            Milestone.fund(Milestone.browse(milestones))
 
     @classmethod
     @ModelView.button
