@@ -1,7 +1,6 @@
 # This file is part of Tryton.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 import datetime as dt
-from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from sql import Literal, Null
@@ -37,31 +36,6 @@ def period_end(start, frequency):
 def percent(rate):
     "Return the rate as a percentage text"
     return '{:f} %'.format((rate * 100).normalize())
-
-
-def split_amount(amount, shares, unit):
-    """Split amount by the shares so that the parts sum exactly to it.
-
-    shares is a list of (key, share) and unit the smallest amount of the
-    currency: each part is rounded down to the unit, then the units left go
-    to the largest remainders (to the first keys on ties)."""
-    total = sum(s for _, s in shares)
-    if not total:
-        return {k: Decimal(0) for k, _ in shares}
-    sign = -1 if amount < 0 else 1
-    amount = abs(amount)
-    parts, remainders = {}, []
-    for i, (key, share) in enumerate(shares):
-        exact = amount * share / total
-        parts[key] = (exact // unit) * unit
-        remainders.append((exact - parts[key], -i, key))
-    left = amount - sum(parts.values())
-    for _, _, key in sorted(remainders, reverse=True):
-        if left < unit:
-            break
-        parts[key] += unit
-        left -= unit
-    return {k: sign * v for k, v in parts.items()}
 
 
 def earmarked_fund(resource):
@@ -336,6 +310,21 @@ class Contract(Workflow, ModelSQL, ModelView):
             cls, mode, contracts, values=None, external=False):
         super().check_modification(
             mode, contracts, values=values, external=external)
+        # Only activate checks the beneficiaries and the overlaps: the
+        # fields are readonly only in the client
+        if external and mode == 'create':
+            moved = [
+                c for c in contracts
+                if c.state != 'draft' or c.next_period_start]
+        elif external and mode == 'write' and values.keys() & {
+                'state', 'next_period_start'}:
+            moved = contracts
+        else:
+            moved = []
+        if moved:
+            raise ContractError(gettext(
+                    'commons_reciprocity.msg_contract_workflow',
+                    contract=moved[0].rec_name))
         if mode == 'delete':
             for contract in contracts:
                 if contract.state != 'draft' or contract.declarations:
@@ -360,6 +349,7 @@ class Contract(Workflow, ModelSQL, ModelView):
     @classmethod
     def copy(cls, contracts, default=None):
         default = default.copy() if default is not None else {}
+        default.setdefault('state', 'draft')
         default.setdefault('declarations')
         default.setdefault('next_period_start')
         return super().copy(contracts, default=default)

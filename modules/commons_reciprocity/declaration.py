@@ -10,13 +10,14 @@ from sql import Null
 from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
+from trytond.modules.commons_fund.distribution import proportional
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
-from .contract import FREQUENCY_MONTHS, split_amount
+from .contract import FREQUENCY_MONTHS
 from .exceptions import DeclarationError, DeclarationValidationError
 
 
@@ -319,8 +320,24 @@ class Declaration(Workflow, ModelSQL, ModelView):
             cls, mode, declarations, values=None, external=False):
         super().check_modification(
             mode, declarations, values=values, external=external)
+        # The buttons alone move a declaration through its workflow: the
+        # fields are readonly only in the client
+        if external and mode == 'create':
+            moved = [
+                d for d in declarations
+                if d.state != 'draft' or d.agent_invoice or d.confirmed_date]
+        elif external and mode == 'write' and values.keys() & {
+                'state', 'agent_invoice', 'confirmed_date'}:
+            moved = declarations
+        else:
+            moved = []
+        if moved:
+            raise DeclarationError(gettext(
+                    'commons_reciprocity.msg_declaration_workflow',
+                    declaration=moved[0].rec_name))
         if mode == 'write' and values.keys() & {
-                'contract', 'start_date', 'end_date', 'revenue'}:
+                'company', 'contract', 'start_date', 'end_date', 'due_date',
+                'revenue', 'amount'}:
             for declaration in declarations:
                 if declaration.state != 'draft':
                     raise DeclarationError(gettext(
@@ -337,6 +354,7 @@ class Declaration(Workflow, ModelSQL, ModelView):
     @classmethod
     def copy(cls, declarations, default=None):
         default = default.copy() if default is not None else {}
+        default.setdefault('state', 'draft')
         default.setdefault('agent_invoice')
         default.setdefault('confirmed_date')
         return super().copy(declarations, default=default)
@@ -438,12 +456,12 @@ class Declaration(Workflow, ModelSQL, ModelView):
         invoice.journal = config.get_required(
             'revenue_journal', company=company.id)
         account = contract.get_income_account()
-        parts = split_amount(
-            self.amount, [(l, l.share) for l in contract.lines],
+        parts = proportional(
+            self.amount, {l: l.share for l in contract.lines},
             company.currency.rounding)
         lines = []
         for contract_line in contract.lines:
-            amount = parts[contract_line]
+            amount = parts.get(contract_line)
             if not amount:
                 continue
             lines.append(InvoiceLine(

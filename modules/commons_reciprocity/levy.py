@@ -3,10 +3,11 @@
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, fields, sequence_ordered)
+from trytond.modules.commons_fund.distribution import proportional
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
-from .contract import earmarked_fund, percent, split_amount
+from .contract import earmarked_fund, percent
 from .exceptions import LevyValidationError
 
 
@@ -65,8 +66,10 @@ class Levy(DeactivableMixin, ModelSQL, ModelView):
         """Return the levy on base split per line of the levy (rounded with
         the currency, summing exactly to the rounded levy)"""
         amount = currency.round(base * self.rate)
-        return split_amount(
-            amount, [(l, l.share) for l in self.lines], currency.rounding)
+        # A credit note gives back the levy: the same split, negated
+        parts = proportional(
+            abs(amount), {l: l.share for l in self.lines}, currency.rounding)
+        return {l: a.copy_sign(amount) for l, a in parts.items()}
 
 
 class LevyLine(sequence_ordered(), ModelSQL, ModelView):

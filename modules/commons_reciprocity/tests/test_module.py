@@ -5,7 +5,6 @@ from decimal import Decimal
 
 from trytond.modules.commons_fund.tests.tools import (
     create_resource, setup_host)
-from trytond.modules.commons_reciprocity.contract import split_amount
 from trytond.modules.commons_reciprocity.declaration import (
     next_period_start)
 from trytond.modules.commons_reciprocity.exceptions import (
@@ -40,25 +39,6 @@ class CommonsReciprocityTestCase(CompanyTestMixin, ModuleTestCase):
     "Test Commons Reciprocity module"
     module = 'commons_reciprocity'
     extras = ['account_fr']
-
-    def test_split_amount(self):
-        "The parts sum exactly to the amount, the largest remainders first"
-        cent = Decimal('0.01')
-        parts = split_amount(
-            Decimal('333.00'),
-            [('a', Decimal('0.3333')), ('b', Decimal('0.6667'))], cent)
-        self.assertEqual(
-            parts, {'a': Decimal('110.99'), 'b': Decimal('222.01')})
-        parts = split_amount(
-            Decimal('100'), [(k, Decimal(1)) for k in 'xyz'], cent)
-        self.assertEqual(
-            parts, {
-                'x': Decimal('33.34'), 'y': Decimal('33.33'),
-                'z': Decimal('33.33')})
-        parts = split_amount(
-            Decimal('-0.05'), [(k, Decimal(1)) for k in 'xy'], cent)
-        self.assertEqual(parts, {'x': Decimal('-0.03'), 'y': Decimal('-0.02')})
-        self.assertEqual(sum(parts.values()), Decimal('-0.05'))
 
     def test_next_period_start(self):
         "The periods follow the start of the contract without drifting"
@@ -290,6 +270,84 @@ class CommonsReciprocityTestCase(CompanyTestMixin, ModuleTestCase):
                                             'share': Decimal('0.5'),
                                             }])],
                             }])
+
+    @with_transaction()
+    def test_levy_split(self):
+        "The parts of a levy sum exactly to it, and are given back alike"
+        pool = Pool()
+        Levy = pool.get('commons.reciprocity.levy')
+        company, _ = setup_host()
+        with set_company(company):
+            _, movilab = create_resource(company, 'MOVILAB')
+            _, forum = create_resource(company, 'FORUM')
+            levy, = Levy.create([{
+                        'name': "Levy",
+                        'rate': Decimal('0.0333'),
+                        'lines': [('create', [{
+                                        'resource': f.resource.id,
+                                        'fund': f.id,
+                                        'share': s,
+                                        } for f, s in [
+                                        (movilab, Decimal('0.3333')),
+                                        (forum, Decimal('0.6667'))]])],
+                        }])
+            movilab_line, forum_line = levy.lines
+            self.assertEqual(
+                levy.split(Decimal(10000), company.currency), {
+                    movilab_line: Decimal('110.99'),
+                    forum_line: Decimal('222.01')})
+            self.assertEqual(
+                levy.split(Decimal(-10000), company.currency), {
+                    movilab_line: Decimal('-110.99'),
+                    forum_line: Decimal('-222.01')})
+
+    @with_transaction()
+    def test_direct_write(self):
+        "A direct write cannot skip the workflow nor change what is confirmed"
+        pool = Pool()
+        Contract = pool.get('commons.reciprocity.contract')
+        Declaration = pool.get('commons.reciprocity.declaration')
+        Party = pool.get('party.party')
+        company, _ = setup_host()
+        with set_company(company):
+            agent, = Party.create([{'name': "Claire"}])
+            _, fund = create_resource(company)
+            contract = create_contract(agent, [(fund, 1)])
+            with Transaction().set_context(_check_access=True):
+                with self.assertRaisesRegex(
+                        ContractError, r'"Claire" directly: use its buttons'):
+                    Contract.write([contract], {'state': 'active'})
+            Contract.activate([contract])
+            declaration, = Declaration.create([{
+                        'contract': contract.id,
+                        'start_date': dt.date(2023, 1, 1),
+                        'end_date': dt.date(2023, 3, 31),
+                        'revenue': Decimal(1000),
+                        }])
+            Declaration.confirm([declaration])
+            with self.assertRaisesRegex(DeclarationError, 'no longer a draft'):
+                Declaration.write([declaration], {'amount': Decimal(1)})
+            with Transaction().set_context(_check_access=True):
+                for values in [
+                        {'state': 'invoiced'}, {'confirmed_date': None}]:
+                    with self.assertRaisesRegex(
+                            DeclarationError, 'directly: use its buttons'):
+                        Declaration.write([declaration], values)
+                with self.assertRaisesRegex(
+                        DeclarationError, 'directly: use its buttons'):
+                    Declaration.create([{
+                                'contract': contract.id,
+                                'start_date': dt.date(2023, 4, 1),
+                                'end_date': dt.date(2023, 6, 30),
+                                'state': 'confirmed',
+                                }])
+            self.assertEqual(declaration.state, 'confirmed')
+            self.assertEqual(declaration.amount, Decimal('50.00'))
+
+            # A copy starts again as a draft
+            copy, = Contract.copy([contract])
+            self.assertEqual(copy.state, 'draft')
+            self.assertEqual(copy.next_period_start, None)
 
     @with_transaction()
     def test_public_agents(self):
