@@ -11,8 +11,8 @@ ledger lines, through the same cursor.  It checks that the 19x balances of
 the general ledger equal the annex's closing totals.
 
 Targets: year end / raw SQL aggregate reported (no fixed target: the year
-end also writes one row per fund and origin and posts a move); the same
-number of SELECT queries for 10 and for all the funds; ledger == annex.
+end also writes one row per fund and origin and posts a move); the queries
+of each year end are counted and printed; ledger == annex.
 
 Usage::
 
@@ -134,7 +134,7 @@ def parse_args(argv=None):
     parser.add_argument('--database', default='bench_commons_year_end',
         help="PostgreSQL database to create (default: %(default)s)")
     parser.add_argument('--keep', action='store_true',
-        help="keep the database for a next run (reused if the counts match)")
+        help="keep the database after the run (a next run rebuilds it)")
     parser.add_argument('--repeat', type=int, default=5,
         help="repetitions of each measure, the median is kept "
         "(default: %(default)s)")

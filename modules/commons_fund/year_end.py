@@ -10,6 +10,7 @@ from sql.functions import CurrentTimestamp
 from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
+from trytond.model.exceptions import AccessError
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, PYSONEncoder
@@ -54,6 +55,29 @@ class FiscalYear(metaclass=PoolMeta):
         default = default.copy() if default is not None else {}
         default.setdefault('commons_year_end', False)
         return super().copy(fiscalyears, default=default)
+
+    @classmethod
+    def check_modification(
+            cls, mode, fiscalyears, values=None, external=False):
+        super().check_modification(
+            mode, fiscalyears, values=values, external=external)
+        # readonly is enforced only by the client: only the year end of the
+        # dedicated funds (without access check) marks a year as done
+        if not external:
+            return
+        if mode == 'create':
+            changed = [f for f in fiscalyears if f.commons_year_end]
+        elif mode == 'write' and 'commons_year_end' in values:
+            changed = [
+                f for f in fiscalyears
+                if bool(f.commons_year_end)
+                != bool(values['commons_year_end'])]
+        else:
+            changed = []
+        if changed:
+            raise AccessError(gettext(
+                    'commons_fund.msg_fiscalyear_commons_year_end_modify',
+                    fiscalyear=changed[0].rec_name))
 
 
 class Dedicated(ModelSQL, ModelView):
@@ -360,7 +384,10 @@ class Dedicated(ModelSQL, ModelView):
         FiscalYear = pool.get('account.fiscalyear')
         Fund = pool.get('commons.fund')
         Move = pool.get('account.move')
-        FiscalYear.lock([fiscalyear])
+        previous = cls.previous_fiscalyear(fiscalyear)
+        # The previous year is locked against the cancel of its year end,
+        # which locks it and reads this one's commons_year_end
+        FiscalYear.lock([fiscalyear] + ([previous] if previous else []))
         fiscalyear = FiscalYear(fiscalyear.id)
         cls.check_year_end(fiscalyear)
         company = fiscalyear.company
@@ -370,7 +397,6 @@ class Dedicated(ModelSQL, ModelView):
         def round_(amount):
             return Currency._round(amount, factor, ROUND_HALF_EVEN)
 
-        previous = cls.previous_fiscalyear(fiscalyear)
         if previous:
             openings, previous_spent = cls.get_closings(previous)
         else:
