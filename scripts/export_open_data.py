@@ -67,23 +67,14 @@ def find_company(pool, company_id):
     return companies[0]
 
 
-def find_fiscalyear(pool, company, name):
-    from trytond.modules.account.exceptions import FiscalYearNotFoundError
-    FiscalYear = pool.get('account.fiscalyear')
-    if name is not None:
-        fiscalyears = FiscalYear.search([
-                ('company', '=', company.id),
-                ('name', '=', name),
-                ])
-        if not fiscalyears:
-            raise ExportError(
-                "The company %s has no fiscal year %s." % (
-                    company.rec_name, name))
-        return fiscalyears[0]
-    try:
-        return FiscalYear.find(company.id, test_state=False)
-    except FiscalYearNotFoundError:
-        return None
+def find_fiscalyear(company, name):
+    from trytond.modules.commons_reporting import opendata
+    fiscalyear = opendata.find_fiscalyear(company, name)
+    if name is not None and not fiscalyear:
+        raise ExportError(
+            "The company %s has no fiscal year %s." % (
+                company.rec_name, name))
+    return fiscalyear
 
 
 def write_files(pool, output, company_id=None, fiscalyear_name=None):
@@ -93,7 +84,7 @@ def write_files(pool, output, company_id=None, fiscalyear_name=None):
 
     company = find_company(pool, company_id)
     with Transaction().set_context(company=company.id):
-        fiscalyear = find_fiscalyear(pool, company, fiscalyear_name)
+        fiscalyear = find_fiscalyear(company, fiscalyear_name)
         ledger_year = fiscalyear if fiscalyear_name else None
         output.mkdir(parents=True, exist_ok=True)
         files = {

@@ -9,6 +9,7 @@ from sql.conditionals import Case, Coalesce
 
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
+from trytond.modules.account.exceptions import FiscalYearNotFoundError
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval
@@ -78,6 +79,7 @@ class PublicLedger(ModelSQL, ModelView):
         Company = pool.get('company.company')
         Fund = pool.get('commons.fund')
         FundLine = pool.get('commons.fund.line')
+        Invoice = pool.get('account.invoice')
         MoveLine = pool.get('account.move.line')
         Party = pool.get('party.party')
         Pledge = pool.get('commons.pledge')
@@ -87,8 +89,16 @@ class PublicLedger(ModelSQL, ModelView):
         resource = Resource.__table__()
         pledge = Pledge.__table__()
         move_line = MoveLine.__table__()
+        invoice = Invoice.__table__()
+        cancelled_invoice = Invoice.__table__()
         party = Party.__table__()
         company = Company.__table__()
+
+        # A fee line has no move line of its own but the receipt's as origin
+        move_line_id = Coalesce(line.move_line, Case(
+                (line.origin.like(MoveLine.__name__ + ',%'),
+                    FundLine.origin.sql_id(line.origin, MoveLine)),
+                else_=Null))
 
         anonymised = (
             (party.commons_natural_person == Literal(True))
@@ -103,11 +113,16 @@ class PublicLedger(ModelSQL, ModelView):
             .join(resource, condition=line.resource == resource.id)
             .join(company, condition=fund.company == company.id)
             .join(pledge, 'LEFT', condition=line.pledge == pledge.id)
-            .join(move_line, 'LEFT',
-                condition=line.move_line == move_line.id)
+            .join(move_line, 'LEFT', condition=move_line.id == move_line_id)
+            .join(invoice, 'LEFT', condition=invoice.move == move_line.move)
+            .join(cancelled_invoice, 'LEFT',
+                condition=cancelled_invoice.cancel_move == move_line.move)
+            # The income and expense lines of an invoice have no party: the
+            # party is the invoice's
             .join(party, 'LEFT',
                 condition=party.id == Coalesce(
-                    pledge.funder, move_line.party))
+                    pledge.funder, move_line.party, invoice.party,
+                    cancelled_invoice.party))
             .select(
                 line.id.as_('id'),
                 fund.company.as_('company'),
@@ -124,6 +139,22 @@ class PublicLedger(ModelSQL, ModelView):
                 Case((anonymised, Null), else_=line.description).as_(
                     'description'),
                 where=where))
+
+
+def find_fiscalyear(company, name=None):
+    "Return the fiscal year of the company named name, or the current one"
+    pool = Pool()
+    FiscalYear = pool.get('account.fiscalyear')
+    if name:
+        fiscalyears = FiscalYear.search([
+                ('company', '=', company.id),
+                ('name', '=', name),
+                ], limit=1)
+        return fiscalyears[0] if fiscalyears else None
+    try:
+        return FiscalYear.find(company.id, test_state=False)
+    except FiscalYearNotFoundError:
+        return None
 
 
 def _fiscalyear_domain(fiscalyear):

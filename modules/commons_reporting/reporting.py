@@ -10,6 +10,7 @@ from sql.functions import Round
 
 from trytond import backend
 from trytond.model import ModelSQL, ModelView, fields
+from trytond.modules.commons_fund.aggregate import sum_by
 from trytond.modules.commons_fund.fund import _in_ids
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
@@ -22,8 +23,11 @@ from trytond.transaction import Transaction
 ID_FACTOR = 2 ** 31
 
 
-def _round_total(value, currency):
-    return Round(Coalesce(value, 0), currency.digits)
+def _total(value, currency, condition=None):
+    "Return the sum of value where condition holds, rounded to the currency"
+    if condition is not None:
+        value = Case((condition, value), else_=Literal(0))
+    return Round(Coalesce(Sum(value), 0), currency.digits)
 
 
 class _ContextMixin:
@@ -163,93 +167,66 @@ class ResourceFunding(_ContextMixin, ModelSQL, ModelView):
                     resource.company, fiscalyear.id)))
 
     @classmethod
-    def _get_amounts_queries(cls, fiscalyear, resource_ids):
-        """Return the queries of the amounts of the year per resource id
-
-        They follow the definitions of commons.resource's get_funding (need,
-        pledged and received) so that the analysis and the resources agree.
-        """
+    def get_amounts(cls, records, names):
         pool = Pool()
         FundLine = pool.get('commons.fund.line')
-        Need = pool.get('commons.resource.need')
-        Pledge = pool.get('commons.pledge')
+        Resource = pool.get('commons.resource')
         line = FundLine.__table__()
-        need = Need.__table__()
-        pledge = Pledge.__table__()
-        in_year = line.date >= fiscalyear.start_date
-        return [
-            (['need'], need.select(
-                    need.resource, Sum(need.amount).as_('need'),
-                    where=_in_ids(need.resource, resource_ids)
-                    & (need.fiscalyear == fiscalyear.id),
-                    group_by=need.resource)),
-            (['pledged'], pledge.select(
-                    pledge.resource,
-                    Sum(pledge.company_amount).as_('pledged'),
-                    where=_in_ids(pledge.resource, resource_ids)
-                    & pledge.state.in_(['confirmed', 'done'])
-                    & (pledge.fiscalyear == fiscalyear.id),
-                    group_by=pledge.resource)),
-            (['received', 'fees', 'allocated', 'spent', 'available'],
-                line.select(
-                    line.resource,
-                    Sum(line.amount, filter_=in_year
-                        & line.kind.in_(FundLine.funding_kinds())).as_(
-                        'received'),
-                    Sum(line.amount,
-                        filter_=in_year & (line.kind == 'fee')).as_('fees'),
-                    Sum(line.amount,
-                        filter_=in_year & (line.kind == 'allocation')).as_(
-                        'allocated'),
-                    Sum(line.amount,
-                        filter_=in_year & (line.kind == 'expense')).as_(
-                        'spent'),
-                    Sum(line.amount).as_('available'),
-                    where=_in_ids(line.resource, resource_ids)
-                    & (line.date <= fiscalyear.end_date),
-                    group_by=line.resource)),
-            ]
-
-    @classmethod
-    def get_amounts(cls, records, names):
         cursor = Transaction().connection.cursor()
+        # need, pledged, received, gap and coverage are those of the
+        # resource so that the analysis and the resources agree
+        funding_names = {
+            'need': 'need_amount',
+            'pledged': 'pledged_amount',
+            'received': 'received_amount',
+            'gap': 'gap_amount',
+            'coverage': 'coverage',
+            }
+        columns = ['fees', 'allocated', 'spent', 'available']
+
         by_year = defaultdict(list)
         for record in records:
             by_year[record.fiscalyear].append(record)
         result = {n: {} for n in names}
         for fiscalyear, year_records in by_year.items():
-            resource_ids = list({r.resource.id for r in year_records})
-            amounts = defaultdict(dict)
-            for columns, query in cls._get_amounts_queries(
-                    fiscalyear, resource_ids):
-                if backend.name == 'sqlite':
-                    sqlite_apply_types(
-                        query, [None] + ['NUMERIC'] * len(columns))
-                cursor.execute(*query)
-                for resource_id, *values in cursor:
-                    for column, value in zip(columns, values):
-                        amounts[resource_id][column] = value
+            resources = list({r.resource for r in year_records})
+            resource_ids = [r.id for r in resources]
+            with Transaction().set_context(fiscalyear=fiscalyear.id):
+                funding = Resource.get_funding(
+                    resources, list(funding_names.values()))
+            in_year = line.date >= fiscalyear.start_date
+            query = line.select(
+                line.resource,
+                Sum(line.amount,
+                    filter_=in_year & (line.kind == 'fee')).as_('fees'),
+                Sum(line.amount,
+                    filter_=in_year & (line.kind == 'allocation')).as_(
+                    'allocated'),
+                Sum(line.amount,
+                    filter_=in_year & (line.kind == 'expense')).as_('spent'),
+                Sum(line.amount).as_('available'),
+                where=_in_ids(line.resource, resource_ids)
+                & (line.date <= fiscalyear.end_date),
+                group_by=line.resource)
+            if backend.name == 'sqlite':
+                sqlite_apply_types(query, [None] + ['NUMERIC'] * len(columns))
+            cursor.execute(*query)
+            amounts = {
+                resource_id: dict(zip(columns, values))
+                for resource_id, *values in cursor}
             for record in year_records:
-                values = amounts[record.resource.id]
-                round_ = record.currency.round
-                need = round_(values.get('need') or Decimal(0))
-                received = round_(values.get('received') or Decimal(0))
+                resource_id = record.resource.id
+                sums = amounts.get(resource_id, {})
                 values = {
-                    'need': need,
-                    'pledged': round_(values.get('pledged') or Decimal(0)),
-                    'received': received,
-                    'fees': round_(values.get('fees') or Decimal(0)),
-                    'allocated': round_(
-                        values.get('allocated') or Decimal(0)),
-                    'spent': round_(-(values.get('spent') or Decimal(0))),
-                    'available': round_(
-                        values.get('available') or Decimal(0)),
-                    'gap': max(need - received, Decimal(0)),
-                    'coverage': (
-                        float(received / need) if need else None),
-                    }
+                    c: record.currency.round(sums.get(c) or Decimal(0))
+                    for c in columns}
+                values['spent'] = -values['spent']
                 for name in names:
-                    result[name][record.id] = values[name]
+                    if name in funding_names:
+                        value = funding[funding_names[name]][resource_id]
+                    else:
+                        value = values[name]
+                    result[name][record.id] = value
         return result
 
     def get_rec_name(self, name):
@@ -356,11 +333,11 @@ class FunderSummary(_ContextMixin, ModelSQL, ModelView):
                 pledge.resource.as_('resource'),
                 pledge.fiscalyear.as_('fiscalyear'),
                 company.currency.as_('currency'),
-                _round_total(Sum(pledge.company_amount), currency).as_(
+                _total(pledge.company_amount, currency).as_(
                     'pledged'),
-                _round_total(Sum(received), currency).as_('received'),
-                _round_total(Sum(fees), currency).as_('fees'),
-                _round_total(Sum(received + fees), currency).as_('net'),
+                _total(received, currency).as_('received'),
+                _total(fees, currency).as_('fees'),
+                _total(received + fees, currency).as_('net'),
                 where=cls._pledge_where(pledge),
                 group_by=[
                     pledge.company, pledge.funder, pledge.fund,
@@ -374,47 +351,33 @@ class FunderSummary(_ContextMixin, ModelSQL, ModelView):
         pool = Pool()
         FundLine = pool.get('commons.fund.line')
         Pledge = pool.get('commons.pledge')
-        line = FundLine.__table__()
         pledge = Pledge.__table__()
-        cursor = Transaction().connection.cursor()
-        in_ = fields.SQL_OPERATORS['in']
 
         by_year = defaultdict(list)
         for record in records:
             by_year[record.fiscalyear].append(record)
         result = {n: {} for n in names}
         for fiscalyear, year_records in by_year.items():
-            fund_ids = list({r.fund.id for r in year_records})
-            query = line.select(
-                line.fund, Sum(line.amount).as_('amount'),
-                where=in_(line.fund, fund_ids)
-                & (line.kind == 'expense')
+            fund_ids = {r.fund.id for r in year_records}
+            spent = sum_by(
+                FundLine, 'fund', fund_ids,
+                where=lambda line: (line.kind == 'expense')
                 & (line.date >= fiscalyear.start_date)
-                & (line.date <= fiscalyear.end_date),
-                group_by=line.fund)
-            if backend.name == 'sqlite':
-                sqlite_apply_types(query, [None, 'NUMERIC'])
-            cursor.execute(*query)
-            spent = {f: -a for f, a in cursor}
-            query = line.join(pledge, condition=line.pledge == pledge.id
-                ).select(
-                line.fund, Sum(line.amount).as_('amount'),
-                where=in_(line.fund, fund_ids)
-                & line.kind.in_(['receipt', 'refund', 'fee'])
-                & (pledge.fiscalyear == fiscalyear.id)
-                & pledge.state.in_(['confirmed', 'done']),
-                group_by=line.fund)
-            if backend.name == 'sqlite':
-                sqlite_apply_types(query, [None, 'NUMERIC'])
-            cursor.execute(*query)
-            brought = dict(cursor)
+                & (line.date <= fiscalyear.end_date))
+            pledges = pledge.select(
+                pledge.id,
+                where=(pledge.fiscalyear == fiscalyear.id)
+                & pledge.state.in_(['confirmed', 'done']))
+            brought = sum_by(
+                FundLine, 'fund', fund_ids,
+                where=lambda line: line.kind.in_(['receipt', 'refund', 'fee'])
+                & line.pledge.in_(pledges))
             for record in year_records:
                 fund_id = record.fund.id
                 total = brought.get(fund_id)
                 if total and total > 0:
                     share = record.currency.round(
-                        min(spent.get(fund_id, Decimal(0)), total)
-                        * record.net / total)
+                        min(-spent[fund_id], total) * record.net / total)
                 else:
                     share = Decimal(0)
                 values = {
@@ -506,13 +469,6 @@ class ContributorSummary(_ContextMixin, ModelSQL, ModelView):
             | (invoice.state == Null)
             | (invoice.state != 'paid'))
 
-        def total(condition=None):
-            if condition is not None:
-                value = Sum(Case((condition, amount), else_=Literal(0)))
-            else:
-                value = Sum(amount)
-            return _round_total(value, currency)
-
         hours = Sum(Case(
                 (contribution.kind == 'work',
                     Coalesce(contribution.quantity, 0)),
@@ -535,12 +491,13 @@ class ContributorSummary(_ContextMixin, ModelSQL, ModelView):
                 company.currency.as_('currency'),
                 Count(contribution.id).as_('contributions'),
                 hours.as_('hours'),
-                total().as_('validated'),
-                total(paid).as_('paid'),
-                total(contribution.remuneration == 'volunteer').as_(
+                _total(amount, currency).as_('validated'),
+                _total(amount, currency, paid).as_('paid'),
+                _total(amount, currency,
+                    contribution.remuneration == 'volunteer').as_(
                     'volunteer'),
-                total(debt).as_('debt'),
-                total(paid & ~debt).as_('settled'),
+                _total(amount, currency, debt).as_('debt'),
+                _total(amount, currency, paid & ~debt).as_('settled'),
                 where=contribution.state.in_(['validated', 'invoiced'])
                 & cls._context_where(contribution.company, fiscalyear.id),
                 group_by=[
@@ -616,11 +573,6 @@ class ReciprocitySummary(_ContextMixin, ModelSQL, ModelView):
 
         amount = declaration.amount
 
-        def total(value, condition=None):
-            if condition is not None:
-                value = Case((condition, value), else_=Literal(0))
-            return _round_total(Sum(value), currency)
-
         return (declaration
             .join(contract, condition=declaration.contract == contract.id)
             .join(fiscalyear,
@@ -639,11 +591,11 @@ class ReciprocitySummary(_ContextMixin, ModelSQL, ModelView):
                 fiscalyear.id.as_('fiscalyear'),
                 company.currency.as_('currency'),
                 Count(declaration.id).as_('declarations'),
-                total(declaration.revenue).as_('revenue'),
-                total(amount).as_('due'),
-                total(amount, declaration.state == 'invoiced').as_(
+                _total(declaration.revenue, currency).as_('revenue'),
+                _total(amount, currency).as_('due'),
+                _total(amount, currency, declaration.state == 'invoiced').as_(
                     'invoiced'),
-                total(amount, invoice.state == 'paid').as_('paid'),
+                _total(amount, currency, invoice.state == 'paid').as_('paid'),
                 where=declaration.state.in_(['confirmed', 'invoiced'])
                 & cls._context_where(declaration.company, fiscalyear.id),
                 group_by=[

@@ -6,7 +6,6 @@ from functools import wraps
 
 from werkzeug.exceptions import HTTPException, NotFound
 
-from trytond.modules.account.exceptions import FiscalYearNotFoundError
 from trytond.protocols.wrappers import (
     HTTPStatus, Response, allow_null_origin, with_pool, with_transaction)
 from trytond.transaction import Transaction
@@ -75,21 +74,14 @@ def _company(pool, company_id):
     return companies[0]
 
 
-def _fiscalyear(request, pool, company):
-    FiscalYear = pool.get('account.fiscalyear')
+def _fiscalyear(request, company):
     name = request.args.get('fiscalyear')
-    if name:
-        fiscalyears = FiscalYear.search([
-                ('company', '=', company.id),
-                ('name', '=', name),
-                ])
-        if not fiscalyears:
+    fiscalyear = opendata.find_fiscalyear(company, name)
+    if not fiscalyear:
+        if name:
             raise _NotFound("Unknown fiscal year %s" % name)
-        return fiscalyears[0]
-    try:
-        return FiscalYear.find(company.id, test_state=False)
-    except FiscalYearNotFoundError:
         raise _NotFound("No current fiscal year")
+    return fiscalyear
 
 
 def _int_arg(request, name, default, maximum=None):
@@ -111,7 +103,7 @@ def _int_arg(request, name, default, maximum=None):
 @with_transaction()
 def resources(request, pool, company):
     company = _company(pool, company)
-    fiscalyear = _fiscalyear(request, pool, company)
+    fiscalyear = _fiscalyear(request, company)
     with Transaction().set_context(company=company.id):
         rows = opendata.resource_rows(company, fiscalyear)
     return _json_response(request, {
@@ -128,7 +120,7 @@ def resources(request, pool, company):
 @with_transaction()
 def resource(request, pool, company, code):
     company = _company(pool, company)
-    fiscalyear = _fiscalyear(request, pool, company)
+    fiscalyear = _fiscalyear(request, company)
     with Transaction().set_context(company=company.id):
         rows = opendata.resource_rows(company, fiscalyear, code=code)
     if not rows:
@@ -148,7 +140,7 @@ def resource(request, pool, company, code):
 def ledger(request, pool, company):
     company = _company(pool, company)
     fiscalyear = (
-        _fiscalyear(request, pool, company)
+        _fiscalyear(request, company)
         if request.args.get('fiscalyear') else None)
     page = _int_arg(request, 'page', 1)
     size = _int_arg(request, 'size', PAGE_SIZE, MAX_PAGE_SIZE)
