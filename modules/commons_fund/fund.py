@@ -602,6 +602,33 @@ class FundLine(ModelSQL, ModelView):
             raise FundLineAccessError(gettext(
                     'commons_fund.msg_fund_line_append_only',
                     line=lines[0].rec_name))
+        elif mode == 'create':
+            cls.check_year_end(lines)
+
+    @classmethod
+    def check_year_end(cls, lines):
+        """Refuse lines dated in a fiscal year whose dedicated funds are
+        closed: the annex and the 19x accounts would no longer agree"""
+        pool = Pool()
+        FiscalYear = pool.get('account.fiscalyear')
+        dates = {(l.fund.company.id, l.date) for l in lines}
+        for company_id in {c for c, _ in dates}:
+            days = [d for c, d in dates if c == company_id]
+            closed = FiscalYear.search([
+                    ('company', '=', company_id),
+                    ('commons_year_end', '=', True),
+                    ('start_date', '<=', max(days)),
+                    ('end_date', '>=', min(days)),
+                    ])
+            for fiscalyear in closed:
+                for line in lines:
+                    if (line.fund.company.id == company_id
+                            and fiscalyear.start_date <= line.date
+                            <= fiscalyear.end_date):
+                        raise FundLineAccessError(gettext(
+                                'commons_fund.msg_fund_line_year_end',
+                                line=line.rec_name,
+                                fiscalyear=fiscalyear.rec_name))
 
     def get_rec_name(self, name):
         return '%s %s %s' % (
