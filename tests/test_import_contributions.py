@@ -11,9 +11,7 @@ file on SQLite and on PostgreSQL.
 """
 import datetime as dt
 import importlib.util
-import json
 import os
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -22,11 +20,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from script_database import URI, ScriptDatabase, pg_connect
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / 'scripts' / 'import_contributions.py'
 SAMPLE = ROOT / 'scripts' / 'samples' / 'contributions.csv'
-URI = os.environ.get('TRYTOND_DATABASE_URI') or 'sqlite://'
 IN_CI = os.environ.get('CI', '').lower() in {'1', 'true', 'yes'}
 HEADER = ('reference;date;contributor;resource;kind;description;quantity;'
     'unit_price;remuneration;in_kind_nature')
@@ -291,54 +289,11 @@ SETUP = textwrap.dedent('''\
     ''')
 
 
-def _pg_connect(dbname):
-    import psycopg
-    return psycopg.connect(
-        URI.rstrip('/') + '/' + dbname, autocommit=True, connect_timeout=5)
-
-
-class Database:
+class Database(ScriptDatabase):
     "A throwaway database with the module, and the script run on it"
 
     def __init__(self, name, folder):
-        self.name = name
-        self.folder = folder
-        self.env = {
-            k: v for k, v in os.environ.items()
-            if not k.startswith('TRYTOND_') and k not in {'DB_NAME'}}
-        self.config = folder / 'trytond.conf'
-        if URI.startswith('postgresql'):
-            self.config.write_text("[database]\nuri = %s\n" % URI)
-        else:
-            path = folder / 'db'
-            path.mkdir()
-            self.path = path / ('%s.sqlite' % name)
-            self.config.write_text(
-                "[database]\nuri = sqlite://\npath = %s\n" % path)
-
-    def build(self):
-        env = dict(self.env, DB_NAME=self.name, TRYTOND_DATABASE_URI=URI)
-        if not URI.startswith('postgresql'):
-            env['TRYTOND_DATABASE__PATH'] = str(self.path.parent)
-        result = subprocess.run(
-            [sys.executable, '-c', SETUP], env=env, capture_output=True,
-            text=True, timeout=900, cwd=self.folder)
-        assert result.returncode == 0, result.stderr[-5000:]
-        self.data = json.loads(result.stdout.strip().splitlines()[-1])
-
-    def drop(self):
-        if URI.startswith('postgresql'):
-            with _pg_connect('postgres') as connection:
-                connection.execute(
-                    f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-
-    def query(self, sql, params=()):
-        if URI.startswith('postgresql'):
-            with _pg_connect(self.name) as connection:
-                cursor = connection.execute(sql.replace('?', '%s'), params)
-                return cursor.fetchall() if cursor.description else []
-        with sqlite3.connect(self.path) as connection:
-            return connection.execute(sql, params).fetchall()
+        super().__init__(name, folder, SETUP, SCRIPT)
 
     def count(self):
         (count,), = self.query('SELECT COUNT(*) FROM commons_contribution')
@@ -348,12 +303,7 @@ class Database:
         "Run the script on the CSV text: (exit status, stdout, stderr)"
         path = self.folder / name
         path.write_text(csv_text, encoding='utf-8')
-        result = subprocess.run(
-            [sys.executable, str(SCRIPT), '-c', str(self.config),
-                '-d', self.name, *args, str(path)],
-            env=self.env, capture_output=True, text=True, timeout=900,
-            cwd=self.folder)
-        return result.returncode, result.stdout, result.stderr
+        return self.run_script(*args, str(path))
 
 
 @pytest.fixture(scope='module')
@@ -361,7 +311,7 @@ def database(tmp_path_factory):
     if URI.startswith('postgresql'):
         import psycopg
         try:
-            _pg_connect('postgres').close()
+            pg_connect('postgres').close()
         except psycopg.Error as exception:
             message = f"PostgreSQL does not answer at {URI}: {exception}"
             if IN_CI:

@@ -12,17 +12,15 @@ a person who did not consent.  The script is then run as a user would
 import csv
 import json
 import os
-import subprocess
-import sys
 import textwrap
 import uuid
 from pathlib import Path
 
 import pytest
+from script_database import URI, ScriptDatabase, pg_connect
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / 'scripts' / 'export_open_data.py'
-URI = os.environ.get('TRYTOND_DATABASE_URI') or 'sqlite://'
 IN_CI = os.environ.get('CI', '').lower() in {'1', 'true', 'yes'}
 
 SETUP = textwrap.dedent('''\
@@ -92,55 +90,13 @@ SETUP = textwrap.dedent('''\
     ''')
 
 
-def _pg_connect(dbname):
-    import psycopg
-    return psycopg.connect(
-        URI.rstrip('/') + '/' + dbname, autocommit=True, connect_timeout=5)
-
-
-class Database:
+class Database(ScriptDatabase):
     "A throwaway database and the script run on it"
 
     def __init__(self, name, folder):
-        self.name = name
-        self.folder = folder
-        self.env = {
-            k: v for k, v in os.environ.items()
-            if not k.startswith('TRYTOND_') and k not in {'DB_NAME'}}
-        self.config = folder / 'trytond.conf'
-        if URI.startswith('postgresql'):
-            self.config.write_text("[database]\nuri = %s\n" % URI)
-        else:
-            path = folder / 'db'
-            path.mkdir()
-            self.path = path / ('%s.sqlite' % name)
-            self.config.write_text(
-                "[database]\nuri = sqlite://\npath = %s\n" % path)
+        super().__init__(name, folder, SETUP, SCRIPT)
 
-    def build(self):
-        env = dict(self.env, DB_NAME=self.name, TRYTOND_DATABASE_URI=URI)
-        if not URI.startswith('postgresql'):
-            env['TRYTOND_DATABASE__PATH'] = str(self.path.parent)
-        result = subprocess.run(
-            [sys.executable, '-c', SETUP], env=env, capture_output=True,
-            text=True, timeout=900, cwd=self.folder)
-        assert result.returncode == 0, result.stderr[-5000:]
-        self.data = json.loads(result.stdout.strip().splitlines()[-1])
-
-    def drop(self):
-        if URI.startswith('postgresql'):
-            with _pg_connect('postgres') as connection:
-                connection.execute(
-                    f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-
-    def run(self, *args):
-        "Run the script: (exit status, stdout, stderr)"
-        result = subprocess.run(
-            [sys.executable, str(SCRIPT), '-c', str(self.config),
-                '-d', self.name, *args],
-            env=self.env, capture_output=True, text=True, timeout=900,
-            cwd=self.folder)
-        return result.returncode, result.stdout, result.stderr
+    run = ScriptDatabase.run_script
 
 
 @pytest.fixture(scope='module')
@@ -148,7 +104,7 @@ def database(tmp_path_factory):
     if URI.startswith('postgresql'):
         import psycopg
         try:
-            _pg_connect('postgres').close()
+            pg_connect('postgres').close()
         except psycopg.Error as exception:
             message = f"PostgreSQL does not answer at {URI}: {exception}"
             if IN_CI:
