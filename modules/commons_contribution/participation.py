@@ -75,6 +75,16 @@ class Participation(ModelSQL, ModelView):
                 & (contribution.date <= fiscalyear.end_date))
         return where
 
+    @staticmethod
+    def debt_condition(contribution, invoice):
+        """Return the SQL condition of a contribution the host owes: paid
+        work validated but not invoiced, or whose invoice is not paid
+        (invoice is the contributor's invoice, joined LEFT)"""
+        return (contribution.remuneration == 'paid') & (
+            (contribution.state == 'validated')
+            | (invoice.state == Null)
+            | (invoice.state != 'paid'))
+
     @classmethod
     def table_query(cls):
         pool = Pool()
@@ -91,10 +101,7 @@ class Participation(ModelSQL, ModelView):
 
         amount = contribution.amount
         paid = contribution.remuneration == 'paid'
-        debt = paid & (
-            (contribution.state == 'validated')
-            | (invoice.state == Null)
-            | (invoice.state != 'paid'))
+        debt = cls.debt_condition(contribution, invoice)
 
         def total(condition=None):
             if condition is not None:

@@ -454,6 +454,7 @@ class ContributorSummary(_ContextMixin, ModelSQL, ModelView):
         FiscalYear = pool.get('account.fiscalyear')
         Invoice = pool.get('account.invoice')
         InvoiceLine = pool.get('account.invoice.line')
+        Participation = pool.get('commons.contribution.participation')
         contribution = Contribution.__table__()
         company = Company.__table__()
         currency = Currency.__table__()
@@ -464,10 +465,7 @@ class ContributorSummary(_ContextMixin, ModelSQL, ModelView):
         amount = contribution.amount
         paid = contribution.remuneration == 'paid'
         # The same rule as the participation of commons_contribution
-        debt = paid & (
-            (contribution.state == 'validated')
-            | (invoice.state == Null)
-            | (invoice.state != 'paid'))
+        debt = Participation.debt_condition(contribution, invoice)
 
         hours = Sum(Case(
                 (contribution.kind == 'work',
