@@ -86,7 +86,9 @@ def create_reciprocity(demo):
     declaration.click('invoice')
     invoice = Invoice(declaration.agent_invoice.id)
     invoice.click('post')
-    demo.pay(invoice, demo.today)
+    # Dated by the server, in the company's time zone
+    invoice.reload()
+    demo.pay(invoice, invoice.invoice_date)
     invoice.reload()
     demo.info("%s: 5 %% of %s EUR declared for 2023 = %s EUR, invoice %s "
         "%s" % (
@@ -118,8 +120,9 @@ def create_reciprocity(demo):
     template.account_category = category
     template.save()
     product, = template.products
+    # No date: the server dates it today in the company's time zone, as it
+    # dated the invoice of the declaration (numbers follow dates)
     sale = Invoice(type='out', party=demo.party(CUSTOMER))
-    sale.invoice_date = demo.today
     line = sale.lines.new(product=product, quantity=8)
     line.unit_price = Decimal(75)
     line.description = "Animation d'une journée de la communauté"
