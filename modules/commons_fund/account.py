@@ -26,15 +26,11 @@ class Move(metaclass=PoolMeta):
         Fund = pool.get('commons.fund')
         FundLine = pool.get('commons.fund.line')
         lines = [l for m in moves for l in m.lines if l.commons_fund]
-        funds = {l.commons_fund for l in lines}
-        # Spending: lock the funds first, then check, then write
-        Fund.lock_spending(funds)
+        # The gate locks the funds: take the lock before posting, which
+        # would otherwise be done twice
+        Fund.lock(Fund.browse(sorted({l.commons_fund.id for l in lines})))
         super().post(moves)
-        fund_lines = FundLine.create_from_move_lines(lines)
-        spending = {
-            l.fund for l in fund_lines if l.amount < 0 and l.kind != 'fee'}
-        if spending:
-            Fund.check_available(Fund.browse(spending))
+        FundLine.create_from_move_lines(lines)
 
 
 class MoveLine(metaclass=PoolMeta):
@@ -247,12 +243,12 @@ class InvoiceLine(metaclass=PoolMeta):
                         line=line.rec_name,
                         invoice=line.invoice.rec_name))
             line.check_commons_milestone()
-        funds = {l.commons_fund for l in lines}
-        Fund.lock_spending(funds)
         asked = defaultdict(Decimal)
         for line in lines:
             asked[line.commons_fund.id] += line.commons_company_amount
-        Fund.check_available(Fund.browse([f.id for f in funds]), asked)
+        funds = Fund.browse(sorted(asked))
+        Fund.lock(funds)
+        Fund.check_available(funds, asked)
         # Nobody writes the approval fields but this method (field access)
         with without_check_access():
             cls.write(lines, {

@@ -5,7 +5,6 @@ from decimal import Decimal
 
 from sql import Column
 from sql.aggregate import Sum
-from sql.functions import CurrentTimestamp
 
 from trytond import backend
 from trytond.model import fields
@@ -37,21 +36,3 @@ def sum_by(Model, key, ids, amount='amount', where=None):
         for key_id, total in cursor:
             result[key_id] = total or Decimal(0)
     return result
-
-
-def lock_rows(Model, records):
-    """Lock the rows of the records before reading what they guard.
-
-    The row lock serialises the writers; touching the rows makes a
-    concurrent transaction whose snapshot predates this one's commit fail
-    on the lock (and be retried) instead of reading stale totals."""
-    ids = sorted({r.id for r in records})
-    if not ids:
-        return
-    Model.lock(Model.browse(ids))
-    table = Model.__table__()
-    cursor = Transaction().connection.cursor()
-    for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
-        cursor.execute(*table.update(
-                [table.write_date], [CurrentTimestamp()],
-                where=fields.SQL_OPERATORS['in'](table.id, list(sub_ids))))

@@ -3,7 +3,7 @@
 from collections import defaultdict
 from decimal import Decimal
 
-from sql import Column, Literal
+from sql import Column
 from sql.aggregate import Sum
 from sql.functions import CurrentTimestamp
 
@@ -411,34 +411,13 @@ class Allocation(Workflow, ModelSQL, ModelView):
                     rank=rank, **common)
         return amounts, explanations
 
-    def _target_funds(self, resource_ids):
-        "Return the id of the open earmarked fund of each resource id"
-        pool = Pool()
-        Fund = pool.get('commons.fund')
-        fund = Fund.__table__()
-        cursor = Transaction().connection.cursor()
-        funds = {}
-        for sub_ids in grouped_slice(
-                list(resource_ids), backend.MAX_QUERY_PARAMS):
-            cursor.execute(*fund.select(
-                    fund.resource, fund.id,
-                    where=(fund.company == self.company.id)
-                    & (fund.type == 'earmarked')
-                    & (fund.state == 'open')
-                    & (fund.active == Literal(True))
-                    & fields.SQL_OPERATORS['in'](fund.resource, sub_ids),
-                    order_by=[fund.code.desc, fund.id.desc]))
-            # The last one is kept: the smallest code
-            funds.update(cursor)
-        return funds
-
     def _get_lines(self):
         "Return the values of the lines of the allocation"
         pool = Pool()
         Resource = pool.get('commons.resource')
         amounts, explanations = self._compute_amounts()
-        funds = self._target_funds({
-                k[0] if isinstance(k, tuple) else k for k in amounts})
+        funds = Resource.get_earmarked_funds(Resource.browse({
+                    k[0] if isinstance(k, tuple) else k for k in amounts}))
         vlist = []
         for key in sorted(amounts, key=str):
             amount = amounts[key]
@@ -461,7 +440,7 @@ class Allocation(Workflow, ModelSQL, ModelView):
                     'allocation': self.id,
                     'resource': resource_id,
                     'milestone': milestone_id,
-                    'fund': funds[resource_id],
+                    'fund': funds[resource_id].id,
                     'amount': amount,
                     'coordination_amount': coordination,
                     'explanation': explanations.get(key),
@@ -502,28 +481,19 @@ class Allocation(Workflow, ModelSQL, ModelView):
     @ModelView.button
     @Workflow.transition('posted')
     def post(cls, allocations):
-        """Move the money of the lines out of the pooled fund.
-
-        The pooled funds are locked, then what is available is checked, then
-        the fund lines are written, as for spending."""
+        "Move the money of the lines out of the pooled fund"
         pool = Pool()
-        Fund = pool.get('commons.fund')
         FundLine = pool.get('commons.fund.line')
-        Fund.lock_spending([a.fund for a in allocations])
-        asked = defaultdict(Decimal)
+        vlist = []
         for allocation in allocations:
+            allocation.fund.check_open()
             if not allocation.lines:
                 raise AllocationError(gettext(
                         'commons_fund.msg_allocation_no_line',
                         allocation=allocation.rec_name))
-            asked[allocation.fund.id] += allocation.placed_amount
-        Fund.check_available(Fund.browse(list(asked)), asked)
-        vlist = []
-        for allocation in allocations:
-            allocation.fund.check_open()
             for line in allocation.lines:
                 vlist.extend(line._fund_line_values(1))
-        FundLine.create(vlist)
+        FundLine.book(vlist)
 
     @classmethod
     @ModelView.button
@@ -532,27 +502,13 @@ class Allocation(Workflow, ModelSQL, ModelView):
         """Cancel the allocations; those posted are reversed, as long as the
         funds that received the money still have it."""
         pool = Pool()
-        Fund = pool.get('commons.fund')
         FundLine = pool.get('commons.fund.line')
-        posted = [a for a in allocations if a.state == 'posted']
-        if not posted:
-            return
-        lines = [l for a in posted for l in a.lines]
-        targets = {l.fund for l in lines}
-        targets |= {
-            a.coordination_fund for a in posted if a.coordination_fund}
-        Fund.lock_spending(targets)
-        asked = defaultdict(Decimal)
-        for line in lines:
-            asked[line.fund.id] += line.amount - line.coordination_amount
-            if line.coordination_amount:
-                asked[line.allocation.coordination_fund.id] += (
-                    line.coordination_amount)
-        Fund.check_available(Fund.browse(list(asked)), asked)
         vlist = []
-        for line in lines:
-            vlist.extend(line._fund_line_values(-1))
-        FundLine.create(vlist)
+        for allocation in allocations:
+            if allocation.state == 'posted':
+                for line in allocation.lines:
+                    vlist.extend(line._fund_line_values(-1))
+        FundLine.book(vlist)
 
 
 class AllocationLine(ModelSQL, ModelView):

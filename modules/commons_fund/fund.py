@@ -16,10 +16,9 @@ from trytond.model import (
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval
-from trytond.tools import cursor_dict, sqlite_apply_types
-from trytond.transaction import Transaction
+from trytond.tools import cursor_dict, grouped_slice, sqlite_apply_types
+from trytond.transaction import Transaction, without_check_access
 
-from .aggregate import lock_rows
 from .exceptions import FundLineAccessError, FundValidationError
 
 FUND_LINE_KINDS = [
@@ -419,21 +418,67 @@ class Fund(DeactivableMixin, Workflow, ModelSQL, ModelView):
         super().check_modification(
             mode, funds, values=values, external=external)
         if mode == 'delete':
+            with_lines = cls._with_lines(funds)
             for fund in funds:
-                if fund.lines:
+                if fund.id in with_lines:
                     raise FundValidationError(gettext(
                             'commons_fund.msg_fund_delete_lines',
                             fund=fund.rec_name))
+        elif mode == 'write':
+            for fund in funds:
+                if fund.state == 'closed' and values.keys() - {
+                        'state', 'active'}:
+                    raise FundValidationError(gettext(
+                            'commons_fund.msg_fund_modify_closed',
+                            fund=fund.rec_name))
+            # The money of a fund belongs to what it was given for
+            changed = []
+            for fund in funds:
+                current = {
+                    'type': fund.type,
+                    'resource': fund.resource.id if fund.resource else None,
+                    'company': fund.company.id,
+                    }
+                changed.extend(
+                    (fund, n) for n, v in current.items()
+                    if n in values and values[n] != v)
+            with_lines = cls._with_lines({f for f, _ in changed})
+            for fund, name in changed:
+                if fund.id in with_lines:
+                    raise FundValidationError(gettext(
+                            'commons_fund.msg_fund_modify_lines',
+                            fund=fund.rec_name,
+                            field=cls.fields_get([name])[name]['string']))
 
     @classmethod
-    def lock_spending(cls, funds):
-        "Lock the funds before reading what is available"
-        lock_rows(cls, funds)
+    def _with_lines(cls, funds):
+        "Return the ids of the funds that have ledger lines"
+        pool = Pool()
+        Line = pool.get('commons.fund.line')
+        line = Line.__table__()
+        cursor = Transaction().connection.cursor()
+        ids = set()
+        for sub_ids in grouped_slice([f.id for f in funds]):
+            cursor.execute(*line.select(
+                    line.fund,
+                    where=fields.SQL_OPERATORS['in'](line.fund, sub_ids),
+                    group_by=line.fund))
+            ids.update(f for f, in cursor)
+        return ids
+
+    @classmethod
+    def copy(cls, funds, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('lines')
+        default.setdefault('state', 'open')
+        return super().copy(funds, default=default)
 
     @classmethod
     def check_available(cls, funds, asked=None):
         "Raise if what is available in the funds does not cover what is asked"
         asked = asked or {}
+        if not funds:
+            return
         available = cls.get_amounts(funds, ['available'])['available']
         for fund in funds:
             amount = asked.get(fund.id, Decimal(0))
@@ -547,7 +592,6 @@ class FundLine(ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls.__access__.add('fund')
         cls._order.insert(0, ('date', 'DESC'))
         cls._order.insert(1, ('id', 'DESC'))
         t = cls.__table__()
@@ -595,6 +639,34 @@ class FundLine(ModelSQL, ModelView):
         return ['receipt', 'allocation', 'reciprocity', 'refund']
 
     @classmethod
+    def income_kinds(cls):
+        "The kinds of line that bring new money into a fund"
+        return ['receipt', 'reciprocity', 'allocation', 'adjustment']
+
+    @classmethod
+    def book(cls, vlist):
+        """Create the fund lines of vlist: the only way money enters or
+        leaves a fund.
+
+        The funds are locked, the lines are checked (fund open for new
+        money, fiscal year open, origin posted) and created, then no fund
+        that gives money may be left with less than nothing available."""
+        pool = Pool()
+        Fund = pool.get('commons.fund')
+        vlist = [v for v in vlist if v.get('amount')]
+        if not vlist:
+            return []
+        net = defaultdict(Decimal)
+        for values in vlist:
+            net[int(values['fund'])] += values['amount']
+        Fund.lock(Fund.browse(sorted(net)))
+        with Transaction().set_context(_commons_fund_line_book=True), \
+                without_check_access():
+            given = {f: -a for f, a in net.items() if a < 0}
+            Fund.check_available(Fund.browse(sorted(given)), given)
+            return cls.create(vlist)
+
+    @classmethod
     def check_modification(cls, mode, lines, values=None, external=False):
         super().check_modification(
             mode, lines, values=values, external=external)
@@ -603,12 +675,59 @@ class FundLine(ModelSQL, ModelView):
                     'commons_fund.msg_fund_line_append_only',
                     line=lines[0].rec_name))
         elif mode == 'create':
-            cls.check_year_end(lines)
+            if not Transaction().context.get('_commons_fund_line_book'):
+                raise FundLineAccessError(gettext(
+                        'commons_fund.msg_fund_line_create',
+                        line=lines[0].rec_name))
+            cls.check_book(lines)
+
+    @classmethod
+    def check_book(cls, lines):
+        "Check what the rule of each kind requires before it is booked"
+        for line in lines:
+            if (line.kind in cls.income_kinds() and line.amount > 0
+                    and line.fund.state != 'open'):
+                raise FundLineAccessError(gettext(
+                        'commons_fund.msg_fund_line_fund_closed',
+                        line=line.rec_name,
+                        fund=line.fund.rec_name))
+            if not line.origin_posted:
+                raise FundLineAccessError(gettext(
+                        'commons_fund.msg_fund_line_origin_posted',
+                        line=line.rec_name,
+                        origin=(
+                            line.origin.rec_name if line.origin else '-')))
+        cls.check_year_end(lines)
+
+    @property
+    def origin_posted(self):
+        "Tell if the document that moves the money is posted"
+        pool = Pool()
+        AllocationLine = pool.get('commons.allocation.line')
+        InvoiceLine = pool.get('account.invoice.line')
+        Move = pool.get('account.move')
+        MoveLine = pool.get('account.move.line')
+        if self.move_line:
+            return self.move_line.move.state == 'posted'
+        origin = self.origin
+        if isinstance(origin, MoveLine):
+            return origin.move.state == 'posted'
+        elif isinstance(origin, Move):
+            return origin.state == 'posted'
+        elif isinstance(origin, InvoiceLine):
+            move = origin.invoice.move if origin.invoice else None
+            return bool(move) and move.state == 'posted'
+        elif isinstance(origin, AllocationLine):
+            # The allocation posts (or cancels) its lines before its state
+            # is written
+            return origin.allocation.state in {'computed', 'posted'}
+        return False
 
     @classmethod
     def check_year_end(cls, lines):
         """Refuse lines dated in a fiscal year whose dedicated funds are
-        closed: the annex and the 19x accounts would no longer agree"""
+        closed, or that is closed: the annex and the 19x accounts would no
+        longer agree"""
         pool = Pool()
         FiscalYear = pool.get('account.fiscalyear')
         dates = {(l.fund.company.id, l.date) for l in lines}
@@ -616,7 +735,10 @@ class FundLine(ModelSQL, ModelView):
             days = [d for c, d in dates if c == company_id]
             closed = FiscalYear.search([
                     ('company', '=', company_id),
-                    ('commons_year_end', '=', True),
+                    ['OR',
+                        ('commons_year_end', '=', True),
+                        ('state', '!=', 'open'),
+                        ],
                     ('start_date', '<=', max(days)),
                     ('end_date', '>=', min(days)),
                     ])
@@ -625,8 +747,13 @@ class FundLine(ModelSQL, ModelView):
                     if (line.fund.company.id == company_id
                             and fiscalyear.start_date <= line.date
                             <= fiscalyear.end_date):
+                        if fiscalyear.commons_year_end:
+                            message = 'commons_fund.msg_fund_line_year_end'
+                        else:
+                            message = (
+                                'commons_fund.msg_fund_line_fiscalyear_closed')
                         raise FundLineAccessError(gettext(
-                                'commons_fund.msg_fund_line_year_end',
+                                message,
                                 line=line.rec_name,
                                 fiscalyear=fiscalyear.rec_name))
 
@@ -636,7 +763,7 @@ class FundLine(ModelSQL, ModelView):
 
     @classmethod
     def create_from_move_lines(cls, move_lines):
-        "Write the fund lines of the posted move lines charged to a fund"
+        "Book the fund lines of the posted move lines charged to a fund"
         pool = Pool()
         Pledge = pool.get('commons.pledge')
         to_create = []
@@ -660,13 +787,11 @@ class FundLine(ModelSQL, ModelView):
                         'move_line': None,
                         'origin': str(line),
                         })
-        if to_create:
-            lines = cls.create(to_create)
-            pledges = {l.pledge for l in lines if l.pledge}
-            if pledges:
-                Pledge.process(list(pledges))
-            return lines
-        return []
+        lines = cls.book(to_create)
+        pledges = {l.pledge for l in lines if l.pledge}
+        if pledges:
+            Pledge.process(list(pledges))
+        return lines
 
     @classmethod
     def _move_line_values(cls, line, kind, amount):

@@ -13,7 +13,7 @@ from trytond.modules.account.exceptions import FiscalYearNotFoundError
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
-from trytond.tools import sqlite_apply_types
+from trytond.tools import grouped_slice, sqlite_apply_types
 from trytond.transaction import Transaction
 
 from .exceptions import NeedValidationError
@@ -152,6 +152,32 @@ class Resource(DeactivableMixin, ModelSQL, ModelView):
             ('code', operator, operand, *extra),
             ('name', operator, operand, *extra),
             ]
+
+    @classmethod
+    def _get_earmarked_fund_domain(cls, resources):
+        return [
+            ('type', '=', 'earmarked'),
+            ('state', '=', 'open'),
+            ('resource', 'in', [r.id for r in resources]),
+            ]
+
+    @classmethod
+    def get_earmarked_funds(cls, resources):
+        """Return by resource id the fund that receives the resource's money:
+        its open earmarked fund of the smallest code"""
+        pool = Pool()
+        Fund = pool.get('commons.fund')
+        funds = {}
+        for sub_resources in grouped_slice(resources):
+            for fund in Fund.search(
+                    cls._get_earmarked_fund_domain(sub_resources),
+                    order=[('code', 'ASC'), ('id', 'ASC')]):
+                funds.setdefault(fund.resource.id, fund)
+        return funds
+
+    def get_earmarked_fund(self):
+        "Return the fund that receives the money of the resource, or None"
+        return self.get_earmarked_funds([self]).get(self.id)
 
     @classmethod
     def _funding_fiscalyear(cls):

@@ -16,7 +16,7 @@ from trytond.pyson import Eval, If
 from trytond.tools import grouped_slice, sqlite_apply_types
 from trytond.transaction import Transaction, without_check_access
 
-from .aggregate import lock_rows, sum_by
+from .aggregate import sum_by
 from .allocation import format_amount
 from .distribution import (
     GRADES, majority_ranking, median_grade, quadratic_match)
@@ -811,7 +811,7 @@ class Vote(ModelSQL, ModelView):
         Round = pool.get('commons.round')
         Participant = pool.get('commons.round.participant')
         Bucket = pool.get('commons.round.bucket')
-        lock_rows(Round, {v.round for v in votes})
+        Round.lock(Round.browse(sorted({v.round.id for v in votes})))
         for vote in votes:
             vote.round.check_open_to_votes()
             if vote.participant.round != vote.round:
@@ -855,7 +855,6 @@ class Vote(ModelSQL, ModelView):
     def _sync_pledges(cls, votes):
         pool = Pool()
         Pledge = pool.get('commons.pledge')
-        Fund = pool.get('commons.fund')
         to_save, to_write = [], []
         for vote in votes:
             if vote.participant.source != 'pledge':
@@ -867,18 +866,12 @@ class Vote(ModelSQL, ModelView):
                     to_save.append(vote.pledge)
                 continue
             round_ = vote.round
-            funds = Fund.search([
-                    ('company', '=', round_.company.id),
-                    ('type', '=', 'earmarked'),
-                    ('state', '=', 'open'),
-                    ('resource', '=', vote.bucket.resource.id),
-                    ], order=[('code', 'ASC'), ('id', 'ASC')], limit=1)
-            if not funds:
+            fund = vote.bucket.resource.get_earmarked_fund()
+            if not fund:
                 raise RoundValidationError(gettext(
                         'commons_fund.msg_round_vote_fund',
                         vote=vote.rec_name,
                         resource=vote.bucket.resource.rec_name))
-            fund, = funds
             vote.pledge = Pledge(
                 company=round_.company,
                 funder=vote.participant.party,

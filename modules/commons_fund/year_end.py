@@ -15,7 +15,8 @@ from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, PYSONEncoder
 from trytond.tools import grouped_slice, sqlite_apply_types
-from trytond.transaction import Transaction, without_check_access
+from trytond.transaction import (
+    Transaction, check_access, without_check_access)
 from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
 
@@ -155,7 +156,15 @@ class Dedicated(ModelSQL, ModelView):
             ('fund', 'ASC'),
             ('id', 'ASC'),
             ]
-        cls.__access__.add('fund')
+
+    @classmethod
+    def check_modification(cls, mode, rows, values=None, external=False):
+        super().check_modification(
+            mode, rows, values=values, external=external)
+        if not Transaction().context.get('_commons_year_end'):
+            raise AccessError(gettext(
+                    'commons_fund.msg_dedicated_modify',
+                    row=rows[0].rec_name))
 
     @fields.depends('company')
     def on_change_with_currency(self, name=None):
@@ -295,12 +304,21 @@ class Dedicated(ModelSQL, ModelView):
     def check_year_end(cls, fiscalyear):
         "Raise if the year end of the dedicated funds cannot be posted"
         pool = Pool()
+        Date = pool.get('ir.date')
         Invoice = pool.get('account.invoice')
+        Lang = pool.get('ir.lang')
         Move = pool.get('account.move')
         if fiscalyear.commons_year_end:
             raise YearEndError(gettext(
                     'commons_fund.msg_year_end_done',
                     fiscalyear=fiscalyear.rec_name))
+        with Transaction().set_context(company=fiscalyear.company.id):
+            today = Date.today()
+        if fiscalyear.end_date >= today:
+            raise YearEndError(gettext(
+                    'commons_fund.msg_year_end_not_over',
+                    fiscalyear=fiscalyear.rec_name,
+                    end_date=Lang.get().strftime(fiscalyear.end_date)))
         moves = Move.search([
                 ('company', '=', fiscalyear.company.id),
                 ('period.fiscalyear', '=', fiscalyear.id),
@@ -573,7 +591,8 @@ class Dedicated(ModelSQL, ModelView):
             cancel_moves.append(move.cancel(reversal=True))
         if cancel_moves:
             Move.post(cancel_moves)
-        with without_check_access():
+        with without_check_access(), \
+                Transaction().set_context(_commons_year_end=True):
             cls.delete(rows)
             FiscalYear.write([fiscalyear], {'commons_year_end': False})
         return cancel_moves
@@ -678,15 +697,33 @@ class YearEnd(Wizard):
             'summary': Dedicated.get_summary(fiscalyear),
             }
 
+    def check_fiscalyear(self):
+        "Check that the fiscal year sent is one the user may close"
+        pool = Pool()
+        FiscalYear = pool.get('account.fiscalyear')
+        User = pool.get('res.user')
+        fiscalyear = self.start.fiscalyear
+        company = Transaction().context.get('company')
+        if (not fiscalyear or fiscalyear.id < 0
+                or fiscalyear.company.id != company
+                or company not in User.get_companies()):
+            raise AccessError(gettext(
+                    'commons_fund.msg_year_end_fiscalyear_company',
+                    fiscalyear=fiscalyear.rec_name if fiscalyear else '-'))
+        with check_access():
+            FiscalYear.read([fiscalyear.id], ['id'])
+
     def transition_post(self):
         pool = Pool()
         Dedicated = pool.get('commons.fund.dedicated')
+        self.check_fiscalyear()
         Dedicated.close_fiscalyear(self.start.fiscalyear)
         return 'open_'
 
     def transition_cancel_(self):
         pool = Pool()
         Dedicated = pool.get('commons.fund.dedicated')
+        self.check_fiscalyear()
         Dedicated.cancel_fiscalyear(self.start.fiscalyear)
         return 'end'
 

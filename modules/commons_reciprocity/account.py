@@ -73,23 +73,6 @@ class InvoiceLine(metaclass=PoolMeta):
         return values
 
 
-def _create_levy_fund_lines(values):
-    "Create the levy fund lines, those taking money back only if available"
-    pool = Pool()
-    Fund = pool.get('commons.fund')
-    FundLine = pool.get('commons.fund.line')
-    if not values:
-        return []
-    taken = Fund.browse(
-        sorted({v['fund'] for v in values if v['amount'] < 0}))
-    # Lock the funds first, then write, then check
-    Fund.lock_spending(taken)
-    lines = FundLine.create(values)
-    if taken:
-        Fund.check_available(taken)
-    return lines
-
-
 def _levy_totals(lines):
     "Return the sums of the levy fund lines per invoice line id and fund"
     pool = Pool()
@@ -130,6 +113,8 @@ class Invoice(metaclass=PoolMeta):
     def create_commons_levies(cls, invoices):
         """Credit the funds of the resources with the levy on the lines of
         the customer invoices that have none yet"""
+        pool = Pool()
+        FundLine = pool.get('commons.fund.line')
         lines = [
             l for i in invoices if i.type == 'out' and i.state != 'cancelled'
             for l in i.lines if l.commons_levy]
@@ -144,12 +129,13 @@ class Invoice(metaclass=PoolMeta):
             to_create.extend(line._get_levy_fund_lines(
                     line.commons_company_amount,
                     invoice.accounting_date or invoice.invoice_date))
-        return _create_levy_fund_lines(to_create)
+        return FundLine.book(to_create)
 
     @classmethod
     def cancel(cls, invoices):
         pool = Pool()
         Declaration = pool.get('commons.reciprocity.declaration')
+        FundLine = pool.get('commons.fund.line')
         # Without a credit note, the posted invoice is cancelled by a move
         reversed_ = [
             i for i in invoices
@@ -174,7 +160,7 @@ class Invoice(metaclass=PoolMeta):
                             'origin': str(line),
                             'description': line.commons_levy.rec_name,
                             })
-            _create_levy_fund_lines(to_create)
+            FundLine.book(to_create)
         declarations = Declaration.search([
                 ('agent_invoice', 'in', [i.id for i in invoices]),
                 ('state', '=', 'invoiced'),

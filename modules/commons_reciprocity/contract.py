@@ -7,7 +7,6 @@ from sql import Literal, Null
 from sql.conditionals import Coalesce
 
 from trytond.i18n import gettext
-from trytond.modules.commons_fund.aggregate import lock_rows
 from trytond.model import (
     Index, ModelSQL, ModelView, Workflow, fields, sequence_ordered)
 from trytond.modules.currency.fields import Monetary
@@ -359,10 +358,9 @@ class Contract(Workflow, ModelSQL, ModelView):
     @ModelView.button
     @Workflow.transition('active')
     def activate(cls, contracts):
-        # Two activations of one agent at once must see each other: lock
-        # and touch all the agent's contracts, so that the later one fails
-        # on the lock and is retried instead of reading a stale snapshot
-        lock_rows(cls, cls.search([
+        # Two activations of one agent at once must see each other's
+        # contracts to refuse overlapping terms
+        cls.lock(cls.search([
                     ('agent', 'in', list({c.agent.id for c in contracts})),
                     ]))
         for contract in contracts:

@@ -9,7 +9,7 @@ from trytond.modules.commons_fund.exceptions import (
     FundLineAccessError, FundValidationError,
     NeedValidationError, PledgeError, PledgeValidationError)
 from trytond.modules.commons_fund.tests.tools import (
-    create_resource, setup_host)
+    create_resource, post_move, setup_host)
 from trytond.modules.company.tests import CompanyTestMixin, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
@@ -232,25 +232,80 @@ class CommonsFundTestCase(CompanyTestMixin, ModuleTestCase):
 
     @with_transaction()
     def test_fund_line_append_only(self):
-        "Fund lines are never edited nor deleted"
+        "Fund lines are created only through the gate, never edited"
         pool = Pool()
+        Fund = pool.get('commons.fund')
         FundLine = pool.get('commons.fund.line')
         company, _ = setup_host()
         with set_company(company):
             _, fund = create_resource(company)
-            line, = FundLine.create([{
-                        'fund': fund.id,
-                        'date': dt.date(2023, 3, 1),
-                        'kind': 'adjustment',
-                        'amount': Decimal(10),
-                        }])
+            move = post_move(company, dt.date(2023, 3, 1), Decimal(10))
+            values = {
+                'fund': fund.id,
+                'date': dt.date(2023, 3, 1),
+                'kind': 'adjustment',
+                'amount': Decimal(10),
+                'origin': str(move),
+                }
+            for create in [
+                    lambda: FundLine.create([values]),
+                    lambda: Fund.write([fund], {
+                            'lines': [('create', [values])]}),
+                    ]:
+                with self.assertRaisesRegex(
+                        FundLineAccessError, 'cannot be created by hand'):
+                    create()
+            line, = FundLine.book([values])
             with self.assertRaisesRegex(
                     FundLineAccessError, 'reverse it with a new line'):
                 FundLine.write([line], {'amount': Decimal(20)})
             with self.assertRaisesRegex(
                     FundLineAccessError, 'reverse it with a new line'):
                 FundLine.delete([line])
+            with self.assertRaisesRegex(
+                    FundLineAccessError, 'cannot be created by hand'):
+                FundLine.copy([line])
+            copy, = Fund.copy([fund], {'code': 'COPY'})
+            self.assertEqual(copy.lines, ())
             self.assertEqual(FundLine(line.id).amount, Decimal(10))
+
+    @with_transaction()
+    def test_fund_line_gate_checks(self):
+        "The gate refuses money without a posted origin or a fund to give"
+        pool = Pool()
+        Fund = pool.get('commons.fund')
+        FundLine = pool.get('commons.fund.line')
+        Move = pool.get('account.move')
+        company, _ = setup_host()
+        with set_company(company):
+            _, fund = create_resource(company)
+            date = dt.date(2023, 3, 1)
+            move = post_move(company, date, Decimal(10), fund)
+            self.assertEqual(
+                [(l.kind, l.amount) for l in fund.lines],
+                [('adjustment', Decimal(10))])
+            with self.assertRaisesRegex(
+                    FundValidationError,
+                    r'has only \D*10.00 available: it cannot cover \D*10.01'):
+                FundLine.book([{
+                            'fund': fund.id, 'date': date,
+                            'kind': 'adjustment', 'amount': Decimal('-10.01'),
+                            'origin': str(move),
+                            }])
+            draft, = Move.copy([move])
+            for origin, message in [
+                    (None, 'needs a posted origin'),
+                    (str(draft), 'needs a posted origin'),
+                    ]:
+                with self.assertRaisesRegex(FundLineAccessError, message):
+                    FundLine.book([{
+                                'fund': fund.id, 'date': date,
+                                'kind': 'adjustment', 'amount': Decimal(1),
+                                'origin': origin,
+                                }])
+            Fund.close([fund])
+            with self.assertRaisesRegex(FundLineAccessError, 'is closed'):
+                post_move(company, date, Decimal(5), fund)
 
     @with_transaction()
     def test_fund_amounts_one_query(self):
@@ -262,11 +317,14 @@ class CommonsFundTestCase(CompanyTestMixin, ModuleTestCase):
         with set_company(company):
             funds = [create_resource(company, 'R%s' % i)[1]
                 for i in range(12)]
-            FundLine.create([{
+            date = dt.date(2023, 3, 1)
+            move = post_move(company, date, Decimal(1))
+            FundLine.book([{
                         'fund': f.id,
-                        'date': dt.date(2023, 3, 1),
+                        'date': date,
                         'kind': kind,
                         'amount': amount,
+                        'origin': str(move),
                         }
                     for i, f in enumerate(funds)
                     for kind, amount in [
