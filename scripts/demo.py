@@ -53,6 +53,8 @@ class Demo:
         Party = Model.get('party.party')
         if name not in self.parties:
             party = Party(name=name)
+            party.commons_organisation = name in data.ORGANISATIONS
+            party.commons_natural_person = name in data.PERSONS
             party.save()
             self.parties[name] = party
         return self.parties[name]
@@ -85,6 +87,7 @@ class Demo:
             country.save()
 
         party = Party(name=data.COMPANY['name'])
+        party.commons_organisation = True
         address, = party.addresses
         address.city = data.COMPANY['city']
         address.postal_code = data.COMPANY['postal_code']

@@ -30,6 +30,22 @@ STEWARDS = {
     'MOVILAB': "Association Movilab",
     }
 
+# Who the parties of the demo are (with those of demo_rounds.py and
+# demo_reciprocity.py): only organisations and the persons who consent are
+# named in the open data, and a party left out is treated as a person.
+ORGANISATIONS = [
+    COMPANY['name'], *STEWARDS.values(),
+    "Fabrique Monscobar", "CAE OPTEOS", "Région Hauts-de-France",
+    "Fondation pour les communs numériques", "Hébergeurs Libres",
+    "Réseau des tiers-lieux", "Coopérative des Tiers-Lieux Associés",
+    "Tiers-lieu La Fabrique du Coin",
+    ]
+PERSONS = [
+    "Alice Durand", "Claire Dubois", "Camille Martin", "Léa Bernard",
+    "Hugo Petit", "Inès Robert", "Nathan Richard",
+    "Camille Roux, consultante",
+    ]
+
 # The user who stewards LOOT in the web client
 STEWARD_USER = {
     'login': 'steward',

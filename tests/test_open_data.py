@@ -66,9 +66,12 @@ SETUP = textwrap.dedent('''\
         fund.save()
         funds[code] = fund
 
-    def receive(name, fund, amount, person=False, consent=False):
+    def receive(
+            name, fund, amount, person=False, organisation=False,
+            consent=False):
         party = Party(name=name)
         party.commons_natural_person = person
+        party.commons_organisation = organisation
         party.commons_public_consent = consent
         party.save()
         pledge = Pledge(funder=party, funding_type='donation', fund=fund)
@@ -82,10 +85,11 @@ SETUP = textwrap.dedent('''\
         receipt.form.description = "Gift of " + name
         receipt.execute('post')
 
-    receive("Fabrique Monscobar", funds['LOOT'], 3000)
+    receive("Fabrique Monscobar", funds['LOOT'], 3000, organisation=True)
     receive("Alice Open", funds['LOOT'], 200, person=True, consent=True)
     receive("Jean Secret", funds['LOOT'], 100, person=True)
-    receive("Fabrique Monscobar", funds['SECRET'], 777)
+    receive("Paul Nobody", funds['LOOT'], 50)
+    receive("Fabrique Monscobar", funds['SECRET'], 777, organisation=True)
     json.dump({'company': company.id}, sys.stdout)
     ''')
 
@@ -134,12 +138,14 @@ def test_export(database, tmp_path):
     rows = list(csv.DictReader(body.splitlines()))
     assert {r['resource'] for r in rows} == {'LOOT'}
     receipts = {r['amount']: r for r in rows if r['kind'] == 'receipt'}
-    assert set(receipts) == {'3000.00', '200.00', '100.00'}
+    assert set(receipts) == {'3000.00', '200.00', '100.00', '50.00'}
     assert receipts['3000.00']['party'] == "Fabrique Monscobar"
     assert receipts['200.00']['party'] == "Alice Open"
-    assert receipts['100.00']['party'] == ''
-    assert receipts['100.00']['anonymised'] == 'True'
-    assert receipts['100.00']['description'] == ''
+    # A person who did not consent and a party nobody classified
+    for amount in ['100.00', '50.00']:
+        assert receipts[amount]['party'] == ''
+        assert receipts[amount]['anonymised'] == 'True'
+        assert receipts[amount]['description'] == ''
 
     ledger = json.loads((output / 'ledger.json').read_text('utf-8'))
     assert ledger['license'] == 'ODbL-1.0'
@@ -147,10 +153,11 @@ def test_export(database, tmp_path):
     resources = json.loads((output / 'resources.json').read_text('utf-8'))
     loot, = resources['resources']
     assert (loot['code'], loot['need'], loot['received']) == (
-        'LOOT', '5600.00', '3300.00')
+        'LOOT', '5600.00', '3350.00')
     for path in output.iterdir():
         content = path.read_text('utf-8')
         assert 'Jean Secret' not in content, path
+        assert 'Paul Nobody' not in content, path
         assert 'SECRET' not in content, path
         assert '777' not in content, path
 

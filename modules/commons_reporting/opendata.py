@@ -13,7 +13,7 @@ from trytond.modules.account.exceptions import FiscalYearNotFoundError
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .exceptions import OpenDataError
@@ -25,7 +25,8 @@ NOTICE = (
     "(ODbL) 1.0: %s. Any rights in individual contents of the database are "
     "licensed under the Database Contents License: "
     "https://opendatacommons.org/licenses/dbcl/1-0/. "
-    "Natural persons who did not consent are anonymised." % LICENSE_URL)
+    "Only organisations and the persons who consented are named: every "
+    "other party is anonymised." % LICENSE_URL)
 LEDGER_COLUMNS = [
     'id', 'date', 'resource', 'resource_name', 'fund', 'kind', 'amount',
     'currency', 'party', 'anonymised', 'description',
@@ -49,19 +50,18 @@ class PublicLedger(ModelSQL, ModelView):
         help="Positive when the fund receives, negative when it gives.")
     party_name = fields.Char(
         "Party",
-        help="The funder or the payee, empty when it is a natural person "
-        "who did not consent to be named.")
+        help="The funder or the payee, empty unless it is an organisation "
+        "or a person who consented to be named.")
     anonymised = fields.Boolean(
         "Anonymised",
-        help="Whether the party is a natural person who did not consent to "
-        "be named.")
+        help="Whether the party is hidden because it is not an "
+        "organisation and did not consent to be named.")
     description = fields.Char(
         "Description", help="Empty when the party is anonymised.")
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls.__access__.add('resource')
         cls._order = [
             ('date', 'ASC'),
             ('id', 'ASC'),
@@ -100,10 +100,13 @@ class PublicLedger(ModelSQL, ModelView):
                     FundLine.origin.sql_id(line.origin, MoveLine)),
                 else_=Null))
 
-        anonymised = (
-            (party.commons_natural_person == Literal(True))
-            & (Coalesce(party.commons_public_consent, False)
-                == Literal(False)))
+        # A party nobody classified is treated as a person
+        named = (
+            (Coalesce(party.commons_organisation, Literal(False))
+                == Literal(True))
+            | (Coalesce(party.commons_public_consent, Literal(False))
+                == Literal(True)))
+        anonymised = (party.id != Null) & ~named
         where = resource.public == Literal(True)
         context = Transaction().context
         if context.get('company') is not None:
@@ -135,7 +138,7 @@ class PublicLedger(ModelSQL, ModelView):
                 line.amount.as_('amount'),
                 Case((anonymised, Null), else_=party.name).as_(
                     'party_name'),
-                Coalesce(anonymised, Literal(False)).as_('anonymised'),
+                anonymised.as_('anonymised'),
                 Case((anonymised, Null), else_=line.description).as_(
                     'description'),
                 where=where))
@@ -330,24 +333,47 @@ class ExportOpenData(Wizard):
             Button("Close", 'end', 'tryton-close', default=True),
             ])
 
-    def transition_export(self):
+    def check_start(self):
+        "Check that the user exports the data of their current company"
+        pool = Pool()
+        User = pool.get('res.user')
         company = self.start.company
         fiscalyear = self.start.fiscalyear
-        count, _ = ledger_rows(company, fiscalyear, limit=1)
-        if not count:
+        # The wizard is executed without access checks and the client's
+        # domain of its fields is not checked by the server
+        if (not company
+                or company.id != Transaction().context.get('company')
+                or company.id not in User.get_companies()):
             raise OpenDataError(gettext(
-                    'commons_reporting.msg_open_data_empty',
-                    company=company.rec_name,
-                    fiscalyear=(
-                        fiscalyear.rec_name if fiscalyear
-                        else gettext('commons_reporting.msg_all_years'))))
-        if self.start.format == 'json':
-            data = ledger_json(company, fiscalyear)
-        else:
-            data = ledger_csv(company, fiscalyear)
+                    'commons_reporting.msg_open_data_company',
+                    company=company.rec_name if company else ''))
+        if fiscalyear and fiscalyear.company != company:
+            raise OpenDataError(gettext(
+                    'commons_reporting.msg_open_data_fiscalyear_company',
+                    fiscalyear=fiscalyear.rec_name,
+                    company=company.rec_name))
+
+    def transition_export(self):
+        self.check_start()
+        company = self.start.company
+        fiscalyear = self.start.fiscalyear
+        format_ = 'json' if self.start.format == 'json' else 'csv'
+        with check_access():
+            count, _ = ledger_rows(company, fiscalyear, limit=1)
+            if not count:
+                raise OpenDataError(gettext(
+                        'commons_reporting.msg_open_data_empty',
+                        company=company.rec_name,
+                        fiscalyear=(
+                            fiscalyear.rec_name if fiscalyear
+                            else gettext('commons_reporting.msg_all_years'))))
+            if format_ == 'json':
+                data = ledger_json(company, fiscalyear)
+            else:
+                data = ledger_csv(company, fiscalyear)
         self.result.file = data.encode('utf-8')
         self.result.filename = 'public-ledger%s.%s' % (
-            '-' + fiscalyear.name if fiscalyear else '', self.start.format)
+            '-' + fiscalyear.name if fiscalyear else '', format_)
         return 'result'
 
     def default_result(self, fields):

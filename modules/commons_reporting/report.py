@@ -10,7 +10,7 @@ from trytond.i18n import gettext
 from trytond.pool import Pool
 from trytond.report import Report
 from trytond.tools import sqlite_apply_types
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import ReportingError
 
@@ -99,9 +99,12 @@ class ResourceFundingStatement(_ReportMixin, Report):
     def _funders(cls, funding):
         pool = Pool()
         Funder = pool.get('commons.reporting.funder')
+        # Who may read the funding of a resource (a steward) reads the
+        # pledges made to it, but not the funder analysis of the host
         with Transaction().set_context(
                 company=funding.company.id,
-                fiscalyear=funding.fiscalyear.id):
+                fiscalyear=funding.fiscalyear.id), \
+                without_check_access():
             return Funder.search([
                     ('resource', '=', funding.resource.id),
                     ])

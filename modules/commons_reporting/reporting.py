@@ -134,7 +134,6 @@ class ResourceFunding(_ContextMixin, ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls.__access__.add('resource')
         cls._order = [
             ('fiscalyear', 'DESC'),
             ('resource_code', 'ASC'),
@@ -288,7 +287,6 @@ class FunderSummary(_ContextMixin, ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls.__access__.add('fund')
         cls._order = [
             ('fiscalyear', 'DESC'),
             ('pledged', 'DESC'),
@@ -546,7 +544,6 @@ class ReciprocitySummary(_ContextMixin, ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls.__access__.add('contract')
         cls._order = [
             ('fiscalyear', 'DESC'),
             ('due', 'DESC'),

@@ -2,9 +2,10 @@
 # this repository contains the full copyright notices and license terms.
 import hashlib
 import json
+import unicodedata
 from functools import wraps
 
-from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.exceptions import HTTPException
 
 from trytond.protocols.wrappers import (
     HTTPStatus, Response, allow_null_origin, with_pool, with_transaction)
@@ -16,14 +17,24 @@ from . import opendata
 MAX_AGE = 300
 PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
+# The largest id of the database, also the largest page
+MAX_INTEGER = 2 ** 31 - 1
 
 
-class _NotFound(NotFound):
-    "A missing record, which with_pool lets through"
+class _HTTPError(HTTPException):
+    "An answer with a message, which with_pool lets through"
 
     def __init__(self, message):
         super().__init__(description=message)
         self.message = message
+
+
+class _BadRequest(_HTTPError):
+    code = HTTPStatus.BAD_REQUEST
+
+
+class _NotFound(_HTTPError):
+    code = HTTPStatus.NOT_FOUND
 
 
 def _json_response(request, data, status=HTTPStatus.OK):
@@ -54,20 +65,46 @@ def json_errors(func):
     def wrapper(request, *args, **kwargs):
         try:
             return func(request, *args, **kwargs)
-        except _NotFound as exception:
-            return _error(request, HTTPStatus.NOT_FOUND, exception.message)
+        except _HTTPError as exception:
+            return _error(
+                request, HTTPStatus(exception.code), exception.message)
         except HTTPException as exception:
             status = HTTPStatus(exception.code)
             if status == HTTPStatus.NOT_FOUND:
                 message = "Unknown database"
             else:
-                message = exception.description
+                # The description of a server error may be an exception
+                # whose text is not for the public
+                message = status.description
             return _error(request, status, message)
     return wrapper
 
 
+def _text(name, value):
+    "Return the value of the parameter name, refused with a control character"
+    if any(unicodedata.category(c) == 'Cc' for c in value):
+        raise _BadRequest(
+            "The parameter %s contains a control character" % name)
+    return value
+
+
+def _integer(name, value, minimum=1, maximum=MAX_INTEGER):
+    "Return the value of the parameter name as an integer in the range"
+    value = _text(name, value)
+    if not (value.isascii() and value.isdigit()):
+        raise _BadRequest(
+            "The parameter %s must be an integer, not %r" % (name, value))
+    value = int(value)
+    if not minimum <= value <= maximum:
+        raise _BadRequest(
+            "The parameter %s must be between %s and %s, not %s" % (
+                name, minimum, maximum, value))
+    return value
+
+
 def _company(pool, company_id):
     Company = pool.get('company.company')
+    company_id = _integer('company', company_id)
     companies = Company.search([('id', '=', company_id)])
     if not companies:
         raise _NotFound("Unknown company %s" % company_id)
@@ -76,6 +113,8 @@ def _company(pool, company_id):
 
 def _fiscalyear(request, company):
     name = request.args.get('fiscalyear')
+    if name is not None:
+        name = _text('fiscalyear', name)
     fiscalyear = opendata.find_fiscalyear(company, name)
     if not fiscalyear:
         if name:
@@ -84,18 +123,14 @@ def _fiscalyear(request, company):
     return fiscalyear
 
 
-def _int_arg(request, name, default, maximum=None):
-    try:
-        value = int(request.args.get(name, default))
-    except ValueError:
-        value = default
-    value = max(value, 1)
-    if maximum:
-        value = min(value, maximum)
-    return value
+def _int_arg(request, name, default, maximum=MAX_INTEGER):
+    value = request.args.get(name)
+    if value is None:
+        return default
+    return _integer(name, value, maximum=maximum)
 
 
-@app.route('/<database_name>/commons/<int:company>/resources',
+@app.route('/<database_name>/commons/<company>/resources',
     methods={'GET'})
 @allow_null_origin
 @json_errors
@@ -112,7 +147,7 @@ def resources(request, pool, company):
             })
 
 
-@app.route('/<database_name>/commons/<int:company>/resources/<code>',
+@app.route('/<database_name>/commons/<company>/resources/<code>',
     methods={'GET'})
 @allow_null_origin
 @json_errors
@@ -120,6 +155,7 @@ def resources(request, pool, company):
 @with_transaction()
 def resource(request, pool, company, code):
     company = _company(pool, company)
+    code = _text('code', code)
     fiscalyear = _fiscalyear(request, company)
     with Transaction().set_context(company=company.id):
         rows = opendata.resource_rows(company, fiscalyear, code=code)
@@ -131,7 +167,7 @@ def resource(request, pool, company, code):
             })
 
 
-@app.route('/<database_name>/commons/<int:company>/ledger',
+@app.route('/<database_name>/commons/<company>/ledger',
     methods={'GET'})
 @allow_null_origin
 @json_errors
