@@ -125,6 +125,34 @@ class InvoiceLine(metaclass=PoolMeta):
             'invisible': ~Eval('commons_approved_by'),
             },
         help="When the spending from the fund was approved.")
+    commons_approval_source = fields.Selection([
+            (None, ""),
+            ('steward', "Steward"),
+            ('validation', "Contribution Validation"),
+            ], "Approved through", readonly=True,
+        states={
+            'invisible': ~Eval('commons_approved_by'),
+            },
+        help="Whether a steward approved the spending itself or their "
+        "validation of the contribution it pays did.")
+    commons_refused_by = fields.Many2One(
+        'res.user', "Refused by", readonly=True, ondelete='RESTRICT',
+        states={
+            'invisible': ~Eval('commons_refused_by'),
+            },
+        help="The steward who refused the spending from the fund.")
+    commons_refused_date = fields.DateTime(
+        "Refused on", readonly=True,
+        states={
+            'invisible': ~Eval('commons_refused_by'),
+            },
+        help="When the spending from the fund was refused.")
+    commons_refusal_reason = fields.Text(
+        "Refusal Reason", readonly=True,
+        states={
+            'invisible': ~Eval('commons_refused_by'),
+            },
+        help="Why the steward refused the spending.")
 
     @classmethod
     def __setup__(cls):
@@ -157,7 +185,9 @@ class InvoiceLine(metaclass=PoolMeta):
                     },
                 })
         cls._check_modify_exclude |= {
-            'commons_approved_by', 'commons_approved_date'}
+            'commons_approved_by', 'commons_approved_date',
+            'commons_approval_source', 'commons_refused_by',
+            'commons_refused_date', 'commons_refusal_reason'}
 
     @classmethod
     def validate_fields(cls, lines, field_names):
@@ -211,6 +241,12 @@ class InvoiceLine(metaclass=PoolMeta):
         pool = Pool()
         User = pool.get('res.user')
         user = User(Transaction().user)
+        cls.check_commons_steward(lines, user)
+        cls._commons_approve(lines, user)
+
+    @classmethod
+    def check_commons_steward(cls, lines, user):
+        "Raise if the user is not a steward of the funds the lines spend"
         for line in lines:
             if not line.commons_spending:
                 continue
@@ -220,10 +256,19 @@ class InvoiceLine(metaclass=PoolMeta):
                         line=line.rec_name,
                         fund=line.commons_fund.rec_name,
                         user=user.rec_name))
-        cls._commons_approve(lines, user)
 
     @classmethod
-    def _commons_approve(cls, lines, user):
+    def _check_commons_decision(cls, lines):
+        for line in lines:
+            if line.invoice and line.invoice.state not in {
+                    'draft', 'validated'}:
+                raise SpendingError(gettext(
+                        'commons_fund.msg_invoice_line_approve_state',
+                        line=line.rec_name,
+                        invoice=line.invoice.rec_name))
+
+    @classmethod
+    def _commons_approve(cls, lines, user, source='steward'):
         """Approve the spending of the lines in the name of the user.
 
         The funds are locked, then what is available is checked, then the
@@ -235,13 +280,8 @@ class InvoiceLine(metaclass=PoolMeta):
             if l.commons_spending and not l.commons_approved_by]
         if not lines:
             return
+        cls._check_commons_decision(lines)
         for line in lines:
-            if line.invoice and line.invoice.state not in {
-                    'draft', 'validated'}:
-                raise SpendingError(gettext(
-                        'commons_fund.msg_invoice_line_approve_state',
-                        line=line.rec_name,
-                        invoice=line.invoice.rec_name))
             line.check_commons_milestone()
         asked = defaultdict(Decimal)
         for line in lines:
@@ -254,6 +294,32 @@ class InvoiceLine(metaclass=PoolMeta):
             cls.write(lines, {
                     'commons_approved_by': user.id,
                     'commons_approved_date': datetime.datetime.now(),
+                    'commons_approval_source': source,
+                    'commons_refused_by': None,
+                    'commons_refused_date': None,
+                    'commons_refusal_reason': None,
+                    })
+
+    @classmethod
+    def commons_refuse(cls, lines, reason):
+        "Refuse the spending of the lines as a steward of their funds"
+        pool = Pool()
+        User = pool.get('res.user')
+        user = User(Transaction().user)
+        cls.check_commons_steward(lines, user)
+        lines = [l for l in lines if l.commons_spending]
+        cls._check_commons_decision(lines)
+        for line in lines:
+            if line.commons_approved_by:
+                raise SpendingError(gettext(
+                        'commons_fund.msg_invoice_line_refuse_approved',
+                        line=line.rec_name,
+                        user=line.commons_approved_by.rec_name))
+        with without_check_access():
+            cls.write(lines, {
+                    'commons_refused_by': user.id,
+                    'commons_refused_date': datetime.datetime.now(),
+                    'commons_refusal_reason': reason,
                     })
 
     def check_commons_milestone(self):
@@ -271,10 +337,7 @@ class InvoiceLine(metaclass=PoolMeta):
         super().check_modification(
             mode, lines, values=values, external=external)
         if mode == 'write':
-            changed = values.keys() & {
-                'commons_fund', 'commons_milestone', 'quantity',
-                'unit_price', 'account',
-                'invoice', 'currency'}
+            changed = values.keys() & cls._commons_decided_fields()
             if changed:
                 for line in lines:
                     if line.commons_approved_by:
@@ -282,6 +345,25 @@ class InvoiceLine(metaclass=PoolMeta):
                                 'commons_fund'
                                 '.msg_invoice_line_approved_modify',
                                 line=line.rec_name))
+
+    @classmethod
+    def _commons_decided_fields(cls):
+        "The fields a steward's approval or refusal decides on"
+        return {
+            'commons_fund', 'commons_milestone', 'quantity', 'unit_price',
+            'account', 'invoice', 'currency'}
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        # What is changed after a refusal is to be decided again
+        if mode == 'write' and values.keys() & cls._commons_decided_fields():
+            values.update({
+                    'commons_refused_by': None,
+                    'commons_refused_date': None,
+                    'commons_refusal_reason': None,
+                    })
+        return values
 
     def get_move_lines(self):
         lines = super().get_move_lines()
@@ -301,8 +383,11 @@ class InvoiceLine(metaclass=PoolMeta):
     def copy(cls, lines, default=None):
         default = default.copy() if default is not None else {}
         default.setdefault('commons_pledge')
-        default.setdefault('commons_approved_by')
-        default.setdefault('commons_approved_date')
+        for name in [
+                'commons_approved_by', 'commons_approved_date',
+                'commons_approval_source', 'commons_refused_by',
+                'commons_refused_date', 'commons_refusal_reason']:
+            default.setdefault(name)
         return super().copy(lines, default=default)
 
 
@@ -335,6 +420,15 @@ class Invoice(metaclass=PoolMeta):
     def check_commons_approval(cls, invoices):
         for invoice in invoices:
             for line in invoice.lines:
+                if (line.commons_spending and not line.commons_approved_by
+                        and line.commons_refused_by):
+                    raise SpendingError(gettext(
+                            'commons_fund.msg_invoice_line_refused',
+                            invoice=invoice.rec_name,
+                            line=line.rec_name,
+                            fund=line.commons_fund.rec_name,
+                            user=line.commons_refused_by.rec_name,
+                            reason=line.commons_refusal_reason))
                 if line.commons_spending and not line.commons_approved_by:
                     raise SpendingError(gettext(
                             'commons_fund.msg_invoice_line_not_approved',

@@ -648,23 +648,28 @@ class FundLine(ModelSQL, ModelView):
         """Create the fund lines of vlist: the only way money enters or
         leaves a fund.
 
-        The funds are locked, the lines are checked (fund open for new
-        money, fiscal year open, origin posted) and created, then no fund
-        that gives money may be left with less than nothing available."""
+        The funds are locked, what each fund gives must be available, then
+        the lines are created, each checked by the rule of its kind (the
+        fund open for new money, the fiscal year open, the origin
+        posted)."""
         pool = Pool()
         Fund = pool.get('commons.fund')
-        vlist = [v for v in vlist if v.get('amount')]
-        if not vlist:
-            return []
-        net = defaultdict(Decimal)
-        for values in vlist:
-            net[int(values['fund'])] += values['amount']
-        Fund.lock(Fund.browse(sorted(net)))
-        with Transaction().set_context(_commons_fund_line_book=True), \
-                without_check_access():
-            given = {f: -a for f, a in net.items() if a < 0}
+        with without_check_access():
+            funds = Fund.browse(sorted({int(v['fund']) for v in vlist}))
+            Fund.lock(funds)
+            currencies = {f.id: f.company.currency for f in funds}
+            vlist = [{
+                    **v,
+                    'amount': currencies[int(v['fund'])].round(v['amount']),
+                    } for v in vlist]
+            vlist = [v for v in vlist if v['amount']]
+            given = defaultdict(Decimal)
+            for values in vlist:
+                given[int(values['fund'])] -= values['amount']
+            given = {f: a for f, a in given.items() if a > 0}
             Fund.check_available(Fund.browse(sorted(given)), given)
-            return cls.create(vlist)
+            with Transaction().set_context(_commons_fund_line_book=True):
+                return cls.create(vlist)
 
     @classmethod
     def check_modification(cls, mode, lines, values=None, external=False):
