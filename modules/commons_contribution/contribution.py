@@ -8,12 +8,13 @@ from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
 
 from .exceptions import (
-    ContributionError, ContributionValidationError, RateValidationError)
+    ContributionError, ContributionValidationError, DecisionAccessError,
+    RateValidationError)
 
 KINDS = [
     ('work', "Work"),
@@ -37,11 +38,6 @@ VALUATION_ACCOUNTS = {
     'service': (
         'in_kind_service_expense_account',
         'in_kind_service_revenue_account'),
-    }
-# The fields that make what is validated
-CONTENT_FIELDS = {
-    'company', 'contributor', 'resource', 'date', 'kind', 'in_kind_nature',
-    'quantity', 'unit_price', 'amount', 'remuneration',
     }
 
 
@@ -182,6 +178,9 @@ class Contribution(Workflow, ModelSQL, ModelView):
             ('date', 'DESC'),
             ('id', 'DESC'),
             ]
+        # The workflow fields, written only by the buttons (field access)
+        cls._check_modify_exclude = {
+            'state', 'validations', 'invoice_line', 'valuation_move'}
         cls._transitions |= {
             ('draft', 'submitted'),
             ('submitted', 'draft'),
@@ -444,31 +443,17 @@ class Contribution(Workflow, ModelSQL, ModelView):
             cls, mode, contributions, values=None, external=False):
         super().check_modification(
             mode, contributions, values=values, external=external)
-        if mode == 'write' and values.get('state') in {
-                'validated', 'invoiced'}:
-            # The state is readonly only in the client: a direct write must
-            # not skip the stewards nor the invoice
+        if mode == 'write':
+            content = values.keys() - cls._check_modify_exclude
+            workflow = values.keys() & cls._check_modify_exclude
             for contribution in contributions:
-                if (values['state'] == 'validated'
-                        and not contribution.validation_policy_met):
-                    raise ContributionError(gettext(
-                            'commons_contribution'
-                            '.msg_contribution_validated_policy',
-                            contribution=contribution.rec_name))
-                if (values['state'] == 'invoiced'
-                        and not values.get(
-                            'invoice_line', contribution.invoice_line)):
-                    raise ContributionError(gettext(
-                            'commons_contribution'
-                            '.msg_contribution_invoiced_line',
-                            contribution=contribution.rec_name))
-        if mode == 'write' and values.keys() & CONTENT_FIELDS:
-            for contribution in contributions:
-                if contribution.state != 'draft':
+                if content and contribution.state != 'draft':
                     raise ContributionError(gettext(
                             'commons_contribution'
                             '.msg_contribution_modify_state',
                             contribution=contribution.rec_name))
+                if workflow:
+                    contribution.check_workflow_values(values)
         elif mode == 'delete':
             for contribution in contributions:
                 if contribution.state != 'draft':
@@ -477,13 +462,53 @@ class Contribution(Workflow, ModelSQL, ModelView):
                             '.msg_contribution_delete_state',
                             contribution=contribution.rec_name))
 
+    def check_workflow_values(self, values):
+        "Check that the workflow fields of values keep the workflow sound"
+        pool = Pool()
+        InvoiceLine = pool.get('account.invoice.line')
+        Move = pool.get('account.move')
+        state = values.get('state', self.state)
+        invoice_line = values.get('invoice_line', self.invoice_line)
+        valuation_move = values.get('valuation_move', self.valuation_move)
+        if values.get('valuation_move') is not None:
+            move = Move(values['valuation_move'])
+            if move.origin != self:
+                raise ContributionError(gettext(
+                        'commons_contribution'
+                        '.msg_contribution_valuation_move_origin',
+                        contribution=self.rec_name,
+                        move=move.rec_name))
+        if values.get('invoice_line') is not None:
+            line = InvoiceLine(values['invoice_line'])
+            if line.origin != self:
+                raise ContributionError(gettext(
+                        'commons_contribution'
+                        '.msg_contribution_invoice_line_origin',
+                        contribution=self.rec_name,
+                        line=line.rec_name))
+        if 'state' not in values:
+            return
+        if state == 'validated' and not self.validation_policy_met:
+            raise ContributionError(gettext(
+                    'commons_contribution.msg_contribution_validated_policy',
+                    contribution=self.rec_name))
+        if state == 'invoiced' and not invoice_line:
+            raise ContributionError(gettext(
+                    'commons_contribution.msg_contribution_invoiced_line',
+                    contribution=self.rec_name))
+        if (state in {'draft', 'submitted', 'rejected'}
+                and (invoice_line or valuation_move)):
+            raise ContributionError(gettext(
+                    'commons_contribution.msg_contribution_state_links',
+                    contribution=self.rec_name,
+                    state=self.state_string))
+
     @classmethod
     def copy(cls, contributions, default=None):
         default = default.copy() if default is not None else {}
         default.setdefault('reference')
-        default.setdefault('validations')
-        default.setdefault('invoice_line')
-        default.setdefault('valuation_move')
+        for name in cls._check_modify_exclude - {'state'}:
+            default.setdefault(name)
         return super().copy(contributions, default=default)
 
     @classmethod
@@ -516,9 +541,11 @@ class Contribution(Workflow, ModelSQL, ModelView):
                         'commons_contribution.msg_contribution_draft_invoiced',
                         contribution=contribution.rec_name))
         cls.cancel_valuation(contributions)
-        # The decisions were on what is now changed: the history keeps them
-        Validation.delete(
-            [v for c in contributions for v in c.validations])
+        # The decisions were on what may now change, and must not count
+        # for the next submission: the history keeps them.
+        with Transaction().set_context(_commons_contribution_draft=True):
+            Validation.delete(
+                [v for c in contributions for v in c.validations])
 
     @classmethod
     @ModelView.button_action(
@@ -550,6 +577,7 @@ class Contribution(Workflow, ModelSQL, ModelView):
         then validate those whose resource's policy is met and reject those
         refused"""
         pool = Pool()
+        Button = pool.get('ir.model.button')
         User = pool.get('res.user')
         Validation = pool.get('commons.contribution.validation')
         Date = pool.get('ir.date')
@@ -558,8 +586,17 @@ class Contribution(Workflow, ModelSQL, ModelView):
         cls.lock(contributions)
         contributions = cls.browse(contributions)
         user = User(Transaction().user)
+        # The reject wizard runs without the check of the button's groups
+        button = 'approve' if decision == 'approved' else 'reject'
+        groups = Button.get_groups(cls.__name__, button)
+        allowed = not groups or bool(groups & set(User.get_groups()))
         validations = []
         for contribution in contributions:
+            if not allowed:
+                raise DecisionAccessError(gettext(
+                        'commons_contribution.msg_contribution_decide_group',
+                        contribution=contribution.rec_name,
+                        user=user.rec_name))
             contribution.check_validator(user)
             if any(v.user == user for v in contribution.validations):
                 raise ContributionError(gettext(
@@ -569,13 +606,15 @@ class Contribution(Workflow, ModelSQL, ModelView):
             with Transaction().set_context(
                     company=contribution.company.id):
                 today = Date.today()
-            validations.append(Validation(
-                    contribution=contribution,
-                    user=user,
-                    decision=decision,
-                    comment=comment,
-                    date=today))
-        Validation.save(validations)
+            validations.append({
+                    'contribution': contribution.id,
+                    'user': user.id,
+                    'decision': decision,
+                    'comment': comment,
+                    'date': today,
+                    })
+        with Transaction().set_context(_commons_contribution_decide=True):
+            Validation.create(validations)
         contributions = cls.browse(contributions)
         if decision == 'rejected':
             cls.refuse(contributions)
@@ -621,6 +660,17 @@ class Contribution(Workflow, ModelSQL, ModelView):
     def release(cls, contributions):
         "Free the contributions from their invoice line"
         cls.write(contributions, {'invoice_line': None})
+
+    @classmethod
+    def release_invoice_lines(cls, lines):
+        "Free the contributions paid by the invoice lines"
+        # Whoever may cancel or delete the invoice frees its contributions
+        with without_check_access():
+            contributions = cls.search([
+                    ('invoice_line', 'in', [l.id for l in lines]),
+                    ])
+            if contributions:
+                cls.release(contributions)
 
     @property
     def valuation_accounts(self):
@@ -687,8 +737,15 @@ class Contribution(Workflow, ModelSQL, ModelView):
         Move = pool.get('account.move')
         cancels, to_write = [], []
         for contribution in contributions:
-            if contribution.valuation_move:
-                cancels.append(contribution.valuation_move.cancel())
+            move = contribution.valuation_move
+            if move:
+                if move.origin != contribution:
+                    raise ContributionError(gettext(
+                            'commons_contribution'
+                            '.msg_contribution_valuation_move_origin',
+                            contribution=contribution.rec_name,
+                            move=move.rec_name))
+                cancels.append(move.cancel())
                 to_write.append(contribution)
         Move.post(cancels)
         if to_write:
@@ -706,21 +763,14 @@ class Contribution(Workflow, ModelSQL, ModelView):
                     contribution=self.rec_name))
 
     def get_fund(self):
-        "Return the open earmarked fund of the resource"
-        pool = Pool()
-        Fund = pool.get('commons.fund')
-        funds = Fund.search([
-                ('company', '=', self.company.id),
-                ('type', '=', 'earmarked'),
-                ('resource', '=', self.resource.id),
-                ('state', '=', 'open'),
-                ], order=[('id', 'ASC')], limit=1)
-        if not funds:
+        "Return the fund that pays the contribution"
+        fund = self.resource.get_earmarked_fund()
+        if not fund:
             raise ContributionError(gettext(
                     'commons_contribution.msg_contribution_invoice_fund',
                     contribution=self.rec_name,
                     resource=self.resource.rec_name))
-        return funds[0]
+        return fund
 
     @classmethod
     def create_invoices(cls, contributions, invoice_date=None):
@@ -820,7 +870,6 @@ class ContributionValidation(ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls.__access__.add('contribution')
         t = cls.__table__()
         cls._sql_constraints = [
             ('contribution_user_uniq', Unique(t, t.contribution, t.user),
@@ -830,6 +879,31 @@ class ContributionValidation(ModelSQL, ModelView):
             ('date', 'ASC'),
             ('id', 'ASC'),
             ]
+
+    @classmethod
+    def check_modification(
+            cls, mode, validations, values=None, external=False):
+        super().check_modification(
+            mode, validations, values=values, external=external)
+        transaction = Transaction()
+        context = transaction.context
+        # Only Contribution.decide creates a decision, in the name of the
+        # user who clicks, and only the draft button removes them.
+        if mode == 'create':
+            for validation in validations:
+                if (external
+                        or not context.get('_commons_contribution_decide')
+                        or validation.user.id != transaction.user):
+                    raise DecisionAccessError(gettext(
+                            'commons_contribution.msg_validation_create',
+                            contribution=validation.contribution.rec_name))
+        elif validations and (mode == 'write' or external
+                or not context.get('_commons_contribution_draft')):
+            validation = validations[0]
+            raise DecisionAccessError(gettext(
+                    'commons_contribution.msg_validation_modify',
+                    contribution=validation.contribution.rec_name,
+                    user=validation.user.rec_name))
 
 
 class ContributionRate(ModelSQL, ModelView):

@@ -2,7 +2,7 @@
 # this repository contains the full copyright notices and license terms.
 
 from trytond.exceptions import UserError
-from trytond.model.exceptions import ValidationError
+from trytond.model.exceptions import AccessError, ValidationError
 
 
 class ContributionValidationError(ValidationError):
@@ -10,6 +10,10 @@ class ContributionValidationError(ValidationError):
 
 
 class ContributionError(UserError):
+    pass
+
+
+class DecisionAccessError(AccessError):
     pass
 
 

@@ -3,24 +3,16 @@
 from trytond.pool import Pool, PoolMeta
 
 
-def release_contributions(lines):
-    "Free the contributions paid by the invoice lines"
-    pool = Pool()
-    Contribution = pool.get('commons.contribution')
-    contributions = Contribution.search([
-            ('invoice_line', 'in', [l.id for l in lines]),
-            ])
-    if contributions:
-        Contribution.release(contributions)
-
-
 class Invoice(metaclass=PoolMeta):
     __name__ = 'account.invoice'
 
     @classmethod
     def cancel(cls, invoices):
+        pool = Pool()
+        Contribution = pool.get('commons.contribution')
         super().cancel(invoices)
-        release_contributions([l for i in invoices for l in i.lines])
+        Contribution.release_invoice_lines(
+            [l for i in invoices for l in i.lines])
 
 
 class InvoiceLine(metaclass=PoolMeta):
@@ -32,6 +24,8 @@ class InvoiceLine(metaclass=PoolMeta):
 
     @classmethod
     def on_modification(cls, mode, lines, field_names=None):
+        pool = Pool()
+        Contribution = pool.get('commons.contribution')
         super().on_modification(mode, lines, field_names=field_names)
         if mode == 'delete':
-            release_contributions(lines)
+            Contribution.release_invoice_lines(lines)

@@ -1,14 +1,16 @@
 # This file is part of Tryton.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 import datetime as dt
+from contextlib import contextmanager
 from decimal import Decimal
 
 from trytond.model.exceptions import AccessError
 from trytond.model.modelview import AccessButtonError
 from trytond.modules.commons_contribution.exceptions import (
-    ContributionError, ContributionValidationError, ResourceValidationError)
+    ContributionError, ContributionValidationError, DecisionAccessError,
+    ResourceValidationError)
 from trytond.modules.commons_fund.tests import tools as commons_fund_tools
-from trytond.modules.commons_fund.tests.tools import setup_host
+from trytond.modules.commons_fund.tests.tools import post_move, setup_host
 from trytond.modules.company.tests import CompanyTestMixin, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
@@ -40,11 +42,37 @@ def create_user(login, party, company, group):
     return user
 
 
+@contextmanager
 def as_user(user, company):
-    return Transaction().set_user(user.id), Transaction().set_context(
-        company=company.id, _check_access=True)
+    "Act as the user does through RPC: with its groups and access"
+    with Transaction().set_user(user.id), Transaction().set_context(
+            company=company.id, _check_access=True):
+        yield
 
 
+def setup_valuation(company):
+    "Configure the accounts and the journal of the volunteer valuation"
+    pool = Pool()
+    Account = pool.get('account.account')
+    Configuration = pool.get('commons.configuration')
+    Journal = pool.get('account.journal')
+
+    def account(kind):
+        account, = Account.search([
+                ('company', '=', company.id),
+                ('closed', '!=', True),
+                ('type.%s' % kind, '=', True),
+                ], order=[('code', 'ASC')], limit=1)
+        return account
+    journal, = Journal.search([('type', '=', 'general')], limit=1)
+    config = Configuration(1)
+    config.volunteer_expense_account = account('expense')
+    config.volunteer_revenue_account = account('revenue')
+    config.valuation_journal = journal
+    config.save()
+
+
+ADMIN = 'commons_fund.group_commons_admin'
 STEWARD = 'commons_fund.group_commons_steward'
 CONTRIBUTOR = 'commons_contribution.group_commons_contributor'
 
@@ -378,9 +406,7 @@ class CommonsContributionTestCase(CompanyTestMixin, ModuleTestCase):
             theirs = self.contribution(bob, resource)
             submitted = self.contribution(alice, resource)
             Contribution.submit([submitted])
-        with Transaction().set_user(user.id), \
-                Transaction().set_context(
-                    company=company.id, _check_access=True):
+        with as_user(user, company):
             mine, = Contribution.create([{
                         'resource': resource.id,
                         'quantity': 3,
@@ -393,7 +419,8 @@ class CommonsContributionTestCase(CompanyTestMixin, ModuleTestCase):
             Contribution.read([mine.id], ['invoice_line', 'amount'])
             with self.assertRaises(AccessError):
                 Contribution.write([theirs], {'quantity': 4})
-            with self.assertRaises(AccessError):
+            with self.assertRaisesRegex(
+                    ContributionError, 'no longer a draft'):
                 Contribution.write(
                     [Contribution(submitted.id)], {'description': "Late"})
             with self.assertRaises(AccessError):
@@ -424,9 +451,7 @@ class CommonsContributionTestCase(CompanyTestMixin, ModuleTestCase):
             to_theirs = self.contribution(
                 alice, theirs, remuneration='paid')
             Contribution.submit([to_mine, to_theirs])
-        with Transaction().set_user(user.id), \
-                Transaction().set_context(
-                    company=company.id, _check_access=True):
+        with as_user(user, company):
             self.assertEqual(Contribution.search([]), [to_mine])
             Contribution.approve([to_mine])
             with self.assertRaises(AccessError):
@@ -435,6 +460,291 @@ class CommonsContributionTestCase(CompanyTestMixin, ModuleTestCase):
                 Contribution.submit([to_mine])
         self.assertEqual(to_mine.state, 'validated')
         self.assertEqual(to_theirs.state, 'submitted')
+
+    def _validated(self):
+        "Return a validated volunteer contribution and the users"
+        pool = Pool()
+        Contribution = pool.get('commons.contribution')
+        Party = pool.get('party.party')
+        company, _ = setup_host()
+        with set_company(company):
+            setup_valuation(company)
+            alice, steward, host = Party.create([
+                    {'name': "Alice"}, {'name': "Steward"},
+                    {'name': "Host"}])
+            resource = create_resource(company, stewards=[steward])
+            users = {
+                'alice': create_user('alice', alice, company, CONTRIBUTOR),
+                'steward': create_user(
+                    'steward', steward, company, STEWARD),
+                'host': create_user('host', host, company, ADMIN),
+                }
+            validated = self.contribution(alice, resource)
+            Contribution.submit([validated])
+        validated = self.decide(users['steward'], company, validated)
+        self.assertEqual(validated.state, 'validated')
+        self.assertEqual(validated.valuation_move.state, 'posted')
+        return company, validated, users
+
+    def assertNotReversed(self, move):
+        pool = Pool()
+        Move = pool.get('account.move')
+        move = Move(move.id)
+        self.assertEqual(move.state, 'posted')
+        self.assertEqual(Move.search([('origin', '=', str(move))]), [])
+
+    @with_transaction()
+    def test_valuation_move_forged(self):
+        "No contribution links to a move that is not its valuation"
+        pool = Pool()
+        Contribution = pool.get('commons.contribution')
+        company, victim, users = self._validated()
+        move = victim.valuation_move
+        alice = users['alice']
+        with set_company(company):
+            mine = self.contribution(alice.party, victim.resource)
+        with as_user(alice, company):
+            for values in [
+                    {'valuation_move': move.id},
+                    {'invoice_line': None},
+                    {'validations': [('delete', [])]},
+                    ]:
+                with self.subTest(values=values):
+                    with self.assertRaises(AccessError):
+                        Contribution.write([Contribution(mine.id)], values)
+            with self.assertRaises(AccessError):
+                Contribution.create([{
+                            'resource': victim.resource.id,
+                            'quantity': 1,
+                            'unit_price': Decimal(30),
+                            'valuation_move': move.id,
+                            }])
+        self.assertIsNone(Contribution(mine.id).valuation_move)
+
+        with self.assertRaisesRegex(
+                ContributionError,
+                'is not the valuation of the contribution'):
+            Contribution.write([mine], {'valuation_move': move.id})
+        # Even with a link forged in memory, only the contribution's own
+        # move is cancelled
+        mine = Contribution(mine.id)
+        mine.valuation_move = move
+        with self.assertRaisesRegex(
+                ContributionError,
+                r'is not the valuation of the contribution "Alice'):
+            Contribution.cancel_valuation([mine])
+        self.assertNotReversed(move)
+
+    @with_transaction()
+    def test_state_forged(self):
+        "A validated contribution changes only through its buttons"
+        pool = Pool()
+        Contribution = pool.get('commons.contribution')
+        company, validated, users = self._validated()
+        move = validated.valuation_move
+        for login in ['alice', 'steward', 'host']:
+            with as_user(users[login], company):
+                for values in [
+                        {'state': 'draft'},
+                        {'state': 'draft', 'quantity': 10},
+                        {'state': 'submitted'},
+                        ]:
+                    with self.subTest(login=login, values=values):
+                        with self.assertRaises(AccessError):
+                            Contribution.write(
+                                [Contribution(validated.id)], values)
+        with as_user(users['host'], company):
+            for values in [{'quantity': 10}, {'description': "Changed"}]:
+                with self.subTest(values=values):
+                    with self.assertRaisesRegex(
+                            ContributionError, 'no longer a draft'):
+                        Contribution.write(
+                            [Contribution(validated.id)], values)
+            copy, = Contribution.copy([Contribution(validated.id)])
+            self.assertEqual(copy.state, 'draft')
+            self.assertEqual(
+                (copy.validations, copy.valuation_move), ((), None))
+        with self.assertRaisesRegex(
+                ContributionError,
+                'can leave the state "Validated" only through its buttons'):
+            Contribution.write([validated], {'state': 'draft'})
+        validated = Contribution(validated.id)
+        self.assertEqual(validated.state, 'validated')
+        self.assertEqual(validated.quantity, 2)
+        self.assertIsNone(validated.description)
+        self.assertEqual(validated.valuation_move, move)
+        self.assertNotReversed(move)
+
+        with as_user(users['alice'], company):
+            Contribution.draft([Contribution(validated.id)])
+        validated = Contribution(validated.id)
+        self.assertEqual(
+            (validated.state, validated.valuation_move), ('draft', None))
+
+    @with_transaction()
+    def test_steward_write(self):
+        "A steward decides on the contributions but does not write them"
+        pool = Pool()
+        Contribution = pool.get('commons.contribution')
+        company, contribution, users = self._stewarded()
+        with as_user(users[1], company):
+            with self.assertRaises(AccessError):
+                Contribution.write(
+                    [Contribution(contribution.id)], {'quantity': 20})
+        self.assertEqual(Contribution(contribution.id).quantity, 2)
+
+    @with_transaction()
+    def test_decision_forged(self):
+        "Decisions are made only by the buttons and never changed"
+        pool = Pool()
+        Contribution = pool.get('commons.contribution')
+        Party = pool.get('party.party')
+        Validation = pool.get('commons.contribution.validation')
+        company, contribution, users = self._stewarded()
+        alice, first, second = users
+        with set_company(company):
+            contributor = create_user(
+                'alice.contributor', alice.party, company, CONTRIBUTOR)
+            bob, = Party.create([{'name': "Bob"}])
+            theirs = self.contribution(
+                bob, contribution.resource, remuneration='paid')
+            Contribution.submit([theirs])
+        forged = {
+            'contribution': contribution.id,
+            'user': first.id,
+            'decision': 'approved',
+            'date': dt.date(2023, 3, 2),
+            }
+        with as_user(contributor, company):
+            with self.assertRaises(AccessError):
+                Validation.create([forged])
+            with self.assertRaises(AccessError):
+                Contribution.write([Contribution(contribution.id)], {
+                        'validations': [('create', [forged])],
+                        })
+        self.assertEqual(Validation.search([]), [])
+
+        Contribution.submit([contribution])
+        self.decide(second, company, contribution, 'rejected')
+        self.decide(second, company, theirs)
+        rejection, = Contribution(contribution.id).validations
+        with as_user(first, company):
+            for values in [
+                    {'decision': 'approved'},
+                    {'user': first.id},
+                    {'comment': "Changed"},
+                    ]:
+                with self.subTest(values=values):
+                    with self.assertRaises(AccessError):
+                        Validation.write([Validation(rejection.id)], values)
+            with self.assertRaises(AccessError):
+                Validation.delete([Validation(rejection.id)])
+            with self.assertRaises(AccessError):
+                Validation.create([forged])
+        with as_user(contributor, company):
+            self.assertEqual(Validation.search([]), [rejection])
+
+        # Nor by server code outside the buttons
+        with self.assertRaisesRegex(
+                DecisionAccessError,
+                'recorded only by its buttons Approve and Reject'):
+            Validation.create([forged])
+        with Transaction().set_context(_commons_contribution_decide=True):
+            with self.assertRaises(DecisionAccessError):
+                Validation.create([{**forged, 'contribution': theirs.id}])
+        with self.assertRaisesRegex(
+                DecisionAccessError,
+                r'decision of "Steward 2" on the contribution "Alice - '
+                r'\[LOOT\] Resource LOOT - 2023-03-01" cannot be changed'):
+            Validation.write([rejection], {'decision': 'approved'})
+        with self.assertRaises(DecisionAccessError):
+            Validation.delete([rejection])
+        rejection = Validation(rejection.id)
+        self.assertEqual(
+            (rejection.user, rejection.decision), (second, 'rejected'))
+
+    @with_transaction()
+    def test_decide_group(self):
+        "Only the group of the stewards decides, also through the wizard"
+        pool = Pool()
+        Contribution = pool.get('commons.contribution')
+        Reject = pool.get('commons.contribution.reject', type='wizard')
+        company, contribution, users = self._stewarded()
+        with set_company(company):
+            host = create_user('host', users[1].party, company, ADMIN)
+            contributor = create_user(
+                'steward1.contributor', users[1].party, company, CONTRIBUTOR)
+        Contribution.submit([contribution])
+        with as_user(host, company), Transaction().set_context(
+                active_model='commons.contribution',
+                active_id=contribution.id, active_ids=[contribution.id]):
+            session_id, _, _ = Reject.create()
+            with self.assertRaisesRegex(
+                    DecisionAccessError, 'not in the group of the stewards'):
+                Reject.execute(session_id, {
+                        'start': {'reason': "No"},
+                        }, 'reject')
+        with as_user(contributor, company), Transaction().set_context(
+                active_model='commons.contribution',
+                active_id=contribution.id, active_ids=[contribution.id]):
+            with self.assertRaises(AccessError):
+                Reject.create()
+        contribution = Contribution(contribution.id)
+        self.assertEqual(contribution.validations, ())
+        self.assertEqual(contribution.state, 'submitted')
+
+    @with_transaction()
+    def test_invoice_fund(self):
+        "Contributions are paid from the fund that receives the resource's"
+        pool = Pool()
+        Fund = pool.get('commons.fund')
+        company, contribution, _ = self._stewarded()
+        resource = contribution.resource
+        with set_company(company):
+            Fund.create([{
+                        'name': "Other fund",
+                        'code': 'AAA',
+                        'type': 'earmarked',
+                        'resource': resource.id,
+                        'company': company.id,
+                        }])
+            self.assertEqual(
+                contribution.get_fund(), resource.get_earmarked_fund())
+            self.assertEqual(contribution.get_fund().code, 'AAA')
+
+    @with_transaction()
+    def test_invoice_cancel_accountant(self):
+        "An accountant who cancels a contributor invoice frees its work"
+        pool = Pool()
+        Account = pool.get('account.account')
+        Address = pool.get('party.address')
+        Configuration = pool.get('commons.configuration')
+        Contribution = pool.get('commons.contribution')
+        Invoice = pool.get('account.invoice')
+        Party = pool.get('party.party')
+        company, contribution, users = self._stewarded()
+        with set_company(company):
+            fund = contribution.get_fund()
+            post_move(company, dt.date(2023, 2, 1), Decimal(1000), fund)
+            Address.create([{'party': contribution.contributor.id}])
+            config = Configuration(1)
+            config.contribution_expense_account, = Account.search([
+                    ('company', '=', company.id),
+                    ('type.expense', '=', True),
+                    ], limit=1)
+            config.save()
+            accountant = create_user(
+                'accountant', Party.create([{'name': "Accountant"}])[0],
+                company, 'account.group_account')
+        Contribution.submit([contribution])
+        contribution = self.decide(users[1], company, contribution)
+        invoice, = Contribution.create_invoices([contribution])
+        self.assertEqual(Contribution(contribution.id).state, 'invoiced')
+        with as_user(accountant, company):
+            Invoice.cancel([Invoice(invoice.id)])
+        contribution = Contribution(contribution.id)
+        self.assertEqual(contribution.state, 'validated')
+        self.assertIsNone(contribution.invoice_line)
 
 
 del ModuleTestCase
