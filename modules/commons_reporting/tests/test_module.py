@@ -342,6 +342,8 @@ class CommonsReportingTestCase(CompanyTestMixin, ModuleTestCase):
             contributor = create_user(
                 'alice', company, [CONTRIBUTOR], alice)
             nobody = create_user('nobody', company, [])
+            accountant = create_user(
+                'accountant', company, ['account.group_account'])
             contributions = Contribution.create([{
                         'contributor': p.id,
                         'resource': r.id,
@@ -412,16 +414,18 @@ class CommonsReportingTestCase(CompanyTestMixin, ModuleTestCase):
         with user, context, self.assertRaises(AccessError):
             read(Contributor, [bob_row.id])
 
-        user, context = as_user(nobody)
-        with user, context:
-            for Model in [Funding, Funder, Reciprocity, Contributor]:
-                with self.subTest(model=Model.__name__), \
-                        self.assertRaises(AccessError):
-                    read(Model)
-            # The public ledger is public
-            self.assertEqual(
-                {l.amount for l in read(Ledger)},
-                {Decimal(100), Decimal(200)})
+        for outsider in [nobody, accountant]:
+            user, context = as_user(outsider)
+            with user, context:
+                for Model in [Funding, Funder, Reciprocity, Contributor]:
+                    with self.subTest(
+                            user=outsider.login, model=Model.__name__), \
+                            self.assertRaises(AccessError):
+                        read(Model)
+                # The public ledger is public
+                self.assertEqual(
+                    {l.amount for l in read(Ledger)},
+                    {Decimal(100), Decimal(200)})
 
 
 del ModuleTestCase
