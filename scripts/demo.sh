@@ -96,10 +96,13 @@ cat <<EOF
 EOF
 if [ "$serve" = 0 ]; then
     info "Not serving (--no-serve). Start the server with:"
-    info ".venv/bin/trytond -c var/trytond.conf -d $database"
+    info ".venv/bin/trytond -c docker/trytond.conf var/trytond.conf -d $database"
     exit 0
 fi
 step "Server on http://localhost:$port/ (Ctrl-C stops it)"
+# The settings of the production image (docker/trytond.conf: the retries of
+# locked transactions), then the demo's own on top of them.
 # -d loads the database at start: without it, trytond 8.0.12 answers the
 # first login with KeyError 'res.user' (an empty pool made by Cache.sync).
-exec "$VENV/bin/trytond" -c "$config" -d "$database"
+exec "$VENV/bin/trytond" -c "$ROOT/docker/trytond.conf" "$config" \
+    -d "$database"

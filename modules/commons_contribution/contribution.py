@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
+from trytond.modules.commons_fund.model import CheckValuesMixin, LockMixin
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
@@ -41,7 +42,8 @@ VALUATION_ACCOUNTS = {
     }
 
 
-class Contribution(Workflow, ModelSQL, ModelView):
+class Contribution(
+        CheckValuesMixin, LockMixin, Workflow, ModelSQL, ModelView):
     __name__ = 'commons.contribution'
     _history = True
     _states = {
@@ -805,7 +807,7 @@ class Contribution(Workflow, ModelSQL, ModelView):
         # The stewards' validation of the contributions counts as the
         # approval of the spending from the fund.
         for user, lines in to_approve.items():
-            InvoiceLine._commons_approve(lines, user)
+            InvoiceLine._commons_approve(lines, user, source='validation')
         return invoices
 
     @classmethod
@@ -906,7 +908,7 @@ class ContributionValidation(ModelSQL, ModelView):
                     user=validation.user.rec_name))
 
 
-class ContributionRate(ModelSQL, ModelView):
+class ContributionRate(CheckValuesMixin, ModelSQL, ModelView):
     __name__ = 'commons.contribution.rate'
     company = fields.Many2One(
         'company.company', "Company", required=True,

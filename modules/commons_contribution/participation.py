@@ -64,13 +64,13 @@ class Participation(ModelSQL, ModelView):
     def _where(cls, contribution):
         "Return the condition on the contributions counted by the view"
         pool = Pool()
-        FiscalYear = pool.get('account.fiscalyear')
+        Resource = pool.get('commons.resource')
         context = Transaction().context
         where = contribution.state.in_(['validated', 'invoiced'])
         if context.get('company') is not None:
             where &= contribution.company == context['company']
         if context.get('fiscalyear') is not None:
-            fiscalyear = FiscalYear(context['fiscalyear'])
+            fiscalyear = Resource._context_fiscalyear()
             where &= ((contribution.date >= fiscalyear.start_date)
                 & (contribution.date <= fiscalyear.end_date))
         return where

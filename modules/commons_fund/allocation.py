@@ -19,6 +19,7 @@ from trytond.transaction import Transaction
 from .aggregate import sum_by
 from .distribution import capped_proportional, priority, proportional
 from .exceptions import AllocationError, AllocationValidationError
+from .model import CheckValuesMixin
 
 ALLOCATION_METHODS = [
     ('fixed', "Fixed Shares"),
@@ -50,7 +51,7 @@ def format_amount(amount, currency):
     return lang.currency(amount, currency, grouping=True)
 
 
-class Allocation(Workflow, ModelSQL, ModelView):
+class Allocation(CheckValuesMixin, Workflow, ModelSQL, ModelView):
     __name__ = 'commons.allocation'
     _states = {
         'readonly': ~Eval('state').in_(['draft', 'computed']),

@@ -5,6 +5,10 @@ from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError, ValidationError
 
 
+class ValueTypeError(ValidationError):
+    pass
+
+
 class ResourceValidationError(ValidationError):
     pass
 

@@ -20,6 +20,7 @@ from trytond.tools import cursor_dict, grouped_slice, sqlite_apply_types
 from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import FundLineAccessError, FundValidationError
+from .model import CheckValuesMixin, LockMixin
 
 FUND_LINE_KINDS = [
     ('receipt', "Receipt"),
@@ -47,7 +48,9 @@ def _in_ids(column, ids):
     return fields.SQL_OPERATORS['in'](column, ids)
 
 
-class Fund(DeactivableMixin, Workflow, ModelSQL, ModelView):
+class Fund(
+        CheckValuesMixin, LockMixin, DeactivableMixin, Workflow, ModelSQL,
+        ModelView):
     __name__ = 'commons.fund'
     _states = {
         'readonly': Eval('state') == 'closed',
@@ -526,7 +529,7 @@ class Fund(DeactivableMixin, Workflow, ModelSQL, ModelView):
         pass
 
 
-class FundResource(sequence_ordered(), ModelSQL, ModelView):
+class FundResource(CheckValuesMixin, sequence_ordered(), ModelSQL, ModelView):
     __name__ = 'commons.fund-commons.resource'
     fund = fields.Many2One(
         'commons.fund', "Fund", required=True, ondelete='CASCADE')

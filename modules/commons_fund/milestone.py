@@ -12,9 +12,10 @@ from trytond.transaction import Transaction
 
 from .allocation import check_coordination_rate
 from .exceptions import MilestoneError
+from .model import CheckValuesMixin
 
 
-class Milestone(Workflow, ModelSQL, ModelView):
+class Milestone(CheckValuesMixin, Workflow, ModelSQL, ModelView):
     "A step of a resource that funders cofinance and pay on delivery"
     __name__ = 'commons.resource.milestone'
     _history = True

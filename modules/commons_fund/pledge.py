@@ -20,6 +20,7 @@ from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
 
 from .exceptions import PledgeError, PledgeValidationError
+from .model import CheckValuesMixin, check_required
 
 FUNDING_TYPES = [
     ('subsidy', "Subsidy"),
@@ -40,7 +41,7 @@ FUNDING_ACCOUNTS = {
     }
 
 
-class Pledge(Workflow, ModelSQL, ModelView):
+class Pledge(CheckValuesMixin, Workflow, ModelSQL, ModelView):
     __name__ = 'commons.pledge'
     _history = True
     _states = {
@@ -463,9 +464,10 @@ class Pledge(Workflow, ModelSQL, ModelView):
         Fund = pool.get('commons.fund')
         values = super().preprocess_values(mode, values)
         if values.get('fund') and not values.get('resource'):
-            fund = Fund(values['fund'])
-            if fund.type == 'earmarked':
-                values['resource'] = fund.resource.id
+            # An unknown fund is left to the foreign key's error
+            for fund in Fund.search([('id', '=', values['fund'])]):
+                if fund.type == 'earmarked':
+                    values['resource'] = fund.resource.id
         return values
 
     @classmethod
@@ -585,6 +587,8 @@ class Pledge(Workflow, ModelSQL, ModelView):
             raise PledgeError(gettext(
                     'commons_fund.msg_pledge_not_confirmed',
                     pledge=self.rec_name))
+        # What the invoice or the move will say
+        amount = self.currency.round(amount)
         if amount <= 0:
             raise PledgeError(gettext(
                     'commons_fund.msg_pledge_request_positive',
@@ -608,6 +612,7 @@ class Pledge(Workflow, ModelSQL, ModelView):
 
 class RequestPaymentStart(ModelView):
     __name__ = 'commons.pledge.request_payment.start'
+    __string__ = "Request Payment"
     pledge = fields.Many2One('commons.pledge', "Pledge", readonly=True)
     currency = fields.Many2One('currency.currency', "Currency", readonly=True)
     remaining_amount = Monetary(
@@ -657,6 +662,7 @@ class RequestPayment(Wizard):
         pool = Pool()
         Invoice = pool.get('account.invoice')
         pledge = self.record
+        check_required(self.start)
         pledge.check_request(self.start.amount)
         invoice = self.get_invoice(pledge)
         invoice.save()
@@ -706,6 +712,7 @@ class RequestPayment(Wizard):
 
 class RecordReceiptStart(ModelView):
     __name__ = 'commons.pledge.record_receipt.start'
+    __string__ = "Record Receipt"
     pledge = fields.Many2One('commons.pledge', "Pledge", readonly=True)
     company = fields.Many2One('company.company', "Company", readonly=True)
     currency = fields.Many2One('currency.currency', "Currency", readonly=True)
@@ -777,11 +784,28 @@ class RecordReceipt(Wizard):
         pool = Pool()
         Move = pool.get('account.move')
         pledge = self.record
+        check_required(self.start)
+        self.check_start(pledge)
         pledge.check_request(self.start.amount)
         move = self.get_move(pledge)
         move.save()
         Move.post([move])
         return 'end'
+
+    def check_start(self, pledge):
+        "Check the domains of the form, which only the client applies"
+        journal, account = self.start.journal, self.start.account
+        if journal.type != 'cash':
+            raise PledgeError(gettext(
+                    'commons_fund.msg_pledge_receipt_journal',
+                    pledge=pledge.rec_name,
+                    journal=journal.rec_name))
+        if (account.company != pledge.company or account.closed
+                or not account.type or account.party_required):
+            raise PledgeError(gettext(
+                    'commons_fund.msg_pledge_receipt_account',
+                    pledge=pledge.rec_name,
+                    account=account.rec_name))
 
     def get_move(self, pledge):
         pool = Pool()

@@ -16,7 +16,8 @@ from trytond.pyson import Eval, If
 from trytond.tools import grouped_slice, sqlite_apply_types
 from trytond.transaction import Transaction
 
-from .exceptions import NeedValidationError
+from .exceptions import NeedValidationError, ValueTypeError
+from .model import MAX_ID, CheckValuesMixin
 
 KINDS = [
     ('software', "Software"),
@@ -35,7 +36,7 @@ NEED_CATEGORIES = [
     ]
 
 
-class Resource(DeactivableMixin, ModelSQL, ModelView):
+class Resource(CheckValuesMixin, DeactivableMixin, ModelSQL, ModelView):
     __name__ = 'commons.resource'
     name = fields.Char(
         "Name", required=True, translate=True,
@@ -180,13 +181,32 @@ class Resource(DeactivableMixin, ModelSQL, ModelView):
         return self.get_earmarked_funds([self]).get(self.id)
 
     @classmethod
+    def _context_fiscalyear(cls):
+        "Return the fiscal year of the context, checked"
+        pool = Pool()
+        FiscalYear = pool.get('account.fiscalyear')
+        context = Transaction().context
+        fiscalyear_id = context['fiscalyear']
+        fiscalyears = []
+        if (isinstance(fiscalyear_id, int)
+                and not isinstance(fiscalyear_id, bool)
+                and 0 < fiscalyear_id <= MAX_ID):
+            fiscalyears = FiscalYear.search([('id', '=', fiscalyear_id)])
+        if (not fiscalyears or context.get('company') is not None
+                and fiscalyears[0].company.id != context['company']):
+            raise ValueTypeError(gettext(
+                    'commons_fund.msg_context_fiscalyear',
+                    fiscalyear=fiscalyear_id))
+        return fiscalyears[0]
+
+    @classmethod
     def _funding_fiscalyear(cls):
         "Return the fiscal year of the context or the current one"
         pool = Pool()
         FiscalYear = pool.get('account.fiscalyear')
         context = Transaction().context
         if context.get('fiscalyear') is not None:
-            return FiscalYear(context['fiscalyear'])
+            return cls._context_fiscalyear()
         try:
             return FiscalYear.find(context.get('company'), test_state=False)
         except FiscalYearNotFoundError:
@@ -275,7 +295,7 @@ class ResourceSteward(ModelSQL):
         cls.__access__.add('resource')
 
 
-class ResourceNeed(ModelSQL, ModelView):
+class ResourceNeed(CheckValuesMixin, ModelSQL, ModelView):
     __name__ = 'commons.resource.need'
     resource = fields.Many2One(
         'commons.resource', "Resource", required=True, ondelete='CASCADE',

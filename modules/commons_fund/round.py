@@ -21,6 +21,7 @@ from .allocation import format_amount
 from .distribution import (
     GRADES, majority_ranking, median_grade, quadratic_match)
 from .exceptions import RoundError, RoundValidationError
+from .model import CheckValuesMixin, LockMixin
 from .pledge import FUNDING_TYPES
 
 ROUND_METHODS = [
@@ -39,7 +40,7 @@ GRADE_STRINGS = [
 assert [g for g, _ in GRADE_STRINGS] == GRADES
 
 
-class Round(Workflow, ModelSQL, ModelView):
+class Round(CheckValuesMixin, LockMixin, Workflow, ModelSQL, ModelView):
     "A round in which participants decide where pooled money goes"
     __name__ = 'commons.round'
     _states = {
@@ -487,7 +488,7 @@ class Round(Workflow, ModelSQL, ModelView):
         Pledge.cancel(pledges)
 
 
-class Participant(ModelSQL, ModelView):
+class Participant(CheckValuesMixin, ModelSQL, ModelView):
     "A participant of a round, with their budget"
     __name__ = 'commons.round.participant'
     round = fields.Many2One(
@@ -565,7 +566,7 @@ class Participant(ModelSQL, ModelView):
         return {p.id: placed[p.id] for p in participants}
 
 
-class Bucket(ModelSQL, ModelView):
+class Bucket(CheckValuesMixin, ModelSQL, ModelView):
     "A resource or milestone that a round may fund"
     __name__ = 'commons.round.bucket'
     round = fields.Many2One(
@@ -712,7 +713,7 @@ class Bucket(ModelSQL, ModelView):
                         bucket=bucket.rec_name))
 
 
-class Vote(ModelSQL, ModelView):
+class Vote(CheckValuesMixin, ModelSQL, ModelView):
     "What a participant puts on a bucket"
     __name__ = 'commons.round.vote'
     round = fields.Many2One(
@@ -890,7 +891,7 @@ class Vote(ModelSQL, ModelView):
                     ([[v], {'pledge': v.pledge.id}] for v in to_write), []))
 
 
-class Grade(ModelSQL, ModelView):
+class Grade(CheckValuesMixin, ModelSQL, ModelView):
     "The grade a participant gives a bucket in a majority judgment"
     __name__ = 'commons.round.grade'
     round = fields.Many2One(

@@ -21,6 +21,7 @@ from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
 
 from .exceptions import YearEndError
+from .model import LockMixin
 
 # The origins of dedicated funds in the order spending uses them
 ORIGINS = [
@@ -40,7 +41,7 @@ FUNDING_TYPE_ORIGINS = {
     }
 
 
-class FiscalYear(metaclass=PoolMeta):
+class FiscalYear(LockMixin, metaclass=PoolMeta):
     __name__ = 'account.fiscalyear'
     commons_year_end = fields.Boolean(
         "Dedicated Funds Closed", readonly=True,

@@ -1,0 +1,98 @@
+# This file is part of Tryton.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+import datetime as dt
+import math
+from decimal import Decimal
+
+from trytond import backend
+from trytond.i18n import gettext
+from trytond.model import fields
+from trytond.pool import Pool
+from trytond.transaction import Transaction
+
+from .exceptions import ValueTypeError
+
+# Record ids are INTEGER columns
+MAX_ID = 2 ** 31 - 1
+# No amount of an association comes near it, and sums of millions of such
+# amounts keep their cents in the 15 digits that SQLite and floats hold
+MAX_AMOUNT = Decimal(10) ** 12
+
+
+def check_value(Model, name, value):
+    "Raise if value is not one a field of Model can hold"
+    field = Model._fields.get(name)
+    if field is None or value is None:
+        return
+    if isinstance(field, fields.Function):
+        field = field._field
+    if isinstance(field, fields.Many2One):
+        valid = (isinstance(value, int) and not isinstance(value, bool)
+            and 0 < value <= MAX_ID)
+    elif isinstance(field, (fields.Numeric, fields.Float)):
+        valid = (isinstance(value, (int, float, Decimal))
+            and not isinstance(value, bool))
+        if valid:
+            if isinstance(value, Decimal):
+                valid = value.is_finite()
+            else:
+                valid = math.isfinite(value)
+        if valid and abs(value) >= MAX_AMOUNT:
+            lang = Pool().get('ir.lang').get()
+            raise ValueTypeError(gettext(
+                    'commons_fund.msg_value_too_large',
+                    value=lang.format('%.2f', value, grouping=True),
+                    maximum=lang.format('%d', MAX_AMOUNT, grouping=True),
+                    **Model.__names__(name)))
+    elif isinstance(field, fields.Integer):
+        valid = (isinstance(value, int) and not isinstance(value, bool)
+            and abs(value) <= MAX_ID)
+    elif isinstance(field, fields.DateTime):
+        valid = isinstance(value, dt.datetime)
+    elif isinstance(field, fields.Date):
+        valid = isinstance(value, dt.date) and not isinstance(
+            value, dt.datetime)
+    else:
+        valid = True
+    if not valid:
+        if not isinstance(value, (int, float, Decimal)):
+            value = repr(value)
+        raise ValueTypeError(gettext(
+                'commons_fund.msg_value_invalid',
+                value=str(value)[:40],
+                **Model.__names__(name)))
+
+
+def check_required(record):
+    "Raise if a required field of the record (a wizard's form) is empty"
+    for name, field in record._fields.items():
+        value = getattr(record, name, None)
+        if field.required and value is None:
+            raise ValueTypeError(gettext(
+                    'commons_fund.msg_value_required',
+                    **record.__names__(name)))
+        check_value(record.__class__, name, getattr(value, 'id', value))
+
+
+class CheckValuesMixin:
+    __slots__ = ()
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        for name, value in values.items():
+            check_value(cls, name, value)
+        return super().preprocess_values(mode, values)
+
+
+class LockMixin:
+    __slots__ = ()
+
+    @classmethod
+    def lock(cls, records=None):
+        super().lock(records)
+        # SQLite has no row lock and reads outside of a transaction until
+        # the first write: take its one write lock now, before what the
+        # lock guards is read, as PostgreSQL's row lock does
+        connection = Transaction().connection
+        if backend.name == 'sqlite' and not connection.in_transaction:
+            connection.execute('BEGIN IMMEDIATE')
