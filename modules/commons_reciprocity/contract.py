@@ -2,7 +2,6 @@
 # this repository contains the full copyright notices and license terms.
 import datetime as dt
 
-from dateutil.relativedelta import relativedelta
 from sql import Literal, Null
 from sql.conditionals import Coalesce
 
@@ -28,26 +27,9 @@ FREQUENCY_MONTHS = {
     }
 
 
-def period_end(start, frequency):
-    "Return the last day of the period of frequency starting at start"
-    return start + relativedelta(months=FREQUENCY_MONTHS[frequency], days=-1)
-
-
 def percent(rate):
     "Return the rate as a percentage text"
     return '{:f} %'.format((rate * 100).normalize())
-
-
-def earmarked_fund(resource):
-    "Return the open earmarked fund of the resource with the first code"
-    pool = Pool()
-    Fund = pool.get('commons.fund')
-    funds = Fund.search([
-            ('type', '=', 'earmarked'),
-            ('resource', '=', resource.id),
-            ('state', '=', 'open'),
-            ], order=[('code', 'ASC'), ('id', 'ASC')], limit=1)
-    return funds[0] if funds else None
 
 
 class Contract(Workflow, ModelSQL, ModelView):
@@ -482,7 +464,7 @@ class ContractLine(sequence_ordered(), ModelSQL, ModelView):
     def on_change_resource(self):
         if self.resource and (
                 not self.fund or self.fund.resource != self.resource):
-            self.fund = earmarked_fund(self.resource)
+            self.fund = self.resource.get_earmarked_fund()
 
     def get_rec_name(self, name):
         return '%s %s' % (self.resource.rec_name, percent(self.share))

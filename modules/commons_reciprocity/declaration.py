@@ -7,7 +7,6 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from sql import Null
 
-from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.modules.commons_fund.distribution import proportional
@@ -15,7 +14,7 @@ from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.tools import grouped_slice
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 from .contract import FREQUENCY_MONTHS
 from .exceptions import DeclarationError, DeclarationValidationError
@@ -491,8 +490,7 @@ class Declaration(Workflow, ModelSQL, ModelView):
         Date = pool.get('ir.date')
         contract = Contract.__table__()
         declaration = cls.__table__()
-        transaction = Transaction()
-        cursor = transaction.connection.cursor()
+        cursor = Transaction().connection.cursor()
         if date is None:
             date = Date.today()
         cursor.execute(*contract
@@ -516,8 +514,8 @@ class Declaration(Workflow, ModelSQL, ModelView):
         to_create = []
         next_starts = defaultdict(list)
         for (contract_id, company_id, contract_start, contract_end,
-                start, frequency, delay, basis, fixed_amount) in rows:
-            next_start = start
+                first_start, frequency, delay, basis, fixed_amount) in rows:
+            next_start = start = first_start
             while True:
                 following = next_period_start(
                     contract_start, start, frequency)
@@ -540,17 +538,17 @@ class Declaration(Workflow, ModelSQL, ModelView):
                 next_start = start = following
                 if contract_end and start > contract_end:
                     break
-            next_starts[next_start].append(contract_id)
-        # In slices: the validation of one create grows with the square of
-        # its size in Tryton's records
+            if next_start != first_start:
+                next_starts[next_start].append(contract_id)
+        # In slices: the validation of one create or write grows with the
+        # square of its size in Tryton's records
         declarations = []
         for sub_vlist in grouped_slice(to_create, 500):
             declarations.extend(cls.create(list(sub_vlist)))
-        for next_start, contract_ids in next_starts.items():
-            for sub_ids in grouped_slice(
-                    contract_ids, backend.MAX_QUERY_PARAMS):
-                cursor.execute(*contract.update(
-                        [contract.next_period_start], [next_start],
-                        where=fields.SQL_OPERATORS['in'](
-                            contract.id, list(sub_ids))))
+        with without_check_access():
+            for next_start, contract_ids in next_starts.items():
+                for sub_ids in grouped_slice(contract_ids, 500):
+                    Contract.write(Contract.browse(sub_ids), {
+                            'next_period_start': next_start,
+                            })
         return declarations

@@ -7,7 +7,7 @@ from trytond.modules.commons_fund.distribution import proportional
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
-from .contract import earmarked_fund, percent
+from .contract import percent
 from .exceptions import LevyValidationError
 
 
@@ -116,4 +116,4 @@ class LevyLine(sequence_ordered(), ModelSQL, ModelView):
     def on_change_resource(self):
         if self.resource and (
                 not self.fund or self.fund.resource != self.resource):
-            self.fund = earmarked_fund(self.resource)
+            self.fund = self.resource.get_earmarked_fund()

@@ -3,10 +3,12 @@
 import datetime as dt
 from decimal import Decimal
 
+from sql import Column
+
+from trytond.model.exceptions import DomainValidationError
 from trytond.modules.commons_fund.tests.tools import (
     create_resource, setup_host)
-from trytond.modules.commons_reciprocity.declaration import (
-    next_period_start)
+from trytond.modules.commons_reciprocity.declaration import next_period_start
 from trytond.modules.commons_reciprocity.exceptions import (
     ContractError, ContractValidationError, DeclarationError,
     DeclarationValidationError, LevyValidationError)
@@ -33,6 +35,17 @@ def create_contract(agent, lines, **values):
                                 } for f, s in lines])],
                 **values,
                 }])[0]
+
+
+def history_next_starts(contract):
+    "Return the next period starts kept by the history of the contract"
+    history = contract.__class__.__table_history__()
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*history.select(
+            history.next_period_start,
+            where=history.id == contract.id,
+            order_by=Column(history, '__id').asc))
+    return [d for d, in cursor]
 
 
 class CommonsReciprocityTestCase(CompanyTestMixin, ModuleTestCase):
@@ -230,6 +243,8 @@ class CommonsReciprocityTestCase(CompanyTestMixin, ModuleTestCase):
                 agent, [(fund, 1)], basis='fixed', fixed_amount=Decimal(50),
                 frequency='monthly', end_date=dt.date(2023, 5, 15))
             Contract.activate([contract])
+            kept = history_next_starts(contract)
+            self.assertEqual(kept[-1], dt.date(2023, 1, 1))
             created = Declaration.create_declarations(dt.date(2023, 3, 1))
             self.assertEqual(
                 [(d.start_date, d.end_date, d.amount) for d in created],
@@ -248,6 +263,11 @@ class CommonsReciprocityTestCase(CompanyTestMixin, ModuleTestCase):
             self.assertEqual(
                 Declaration.create_declarations(dt.date(2024, 1, 1)), [])
             self.assertEqual(Declaration.search([], count=True), 5)
+            # The history keeps each move of the next period, and only them
+            self.assertEqual(history_next_starts(contract), kept + [
+                    dt.date(2023, 3, 1), dt.date(2023, 6, 1)])
+            self.assertEqual(
+                Contract(contract.id).next_period_start, dt.date(2023, 6, 1))
 
     @with_transaction()
     def test_levy_bad_input(self):
@@ -403,6 +423,77 @@ class CommonsReciprocityTestCase(CompanyTestMixin, ModuleTestCase):
                 Transaction().set_context(
                     company=company.id, _check_access=True):
             self.assertEqual(Contract.search([]), [mine])
+
+    @with_transaction()
+    def test_levy_per_company(self):
+        "Each company sets its own levy on a product and on its categories"
+        pool = Pool()
+        Category = pool.get('product.category')
+        Levy = pool.get('commons.reciprocity.levy')
+        ModelData = pool.get('ir.model.data')
+        Template = pool.get('product.template')
+        anis, _ = setup_host()
+        other, _ = setup_host("Other host")
+        levies = {}
+        for company, code in [(anis, 'MOVILAB'), (other, 'FORUM')]:
+            with set_company(company):
+                resource, fund = create_resource(company, code)
+                levies[company], = Levy.create([{
+                            'name': "Levy %s" % code,
+                            'rate': Decimal('0.05'),
+                            'lines': [('create', [{
+                                            'resource': resource.id,
+                                            'fund': fund.id,
+                                            'share': 1,
+                                            }])],
+                            }])
+        with set_company(anis):
+            category, = Category.create([{'name': "Services"}])
+            template, = Template.create([{
+                        'name': "Facilitation",
+                        'default_uom': ModelData.get_id(
+                            'product', 'uom_hour'),
+                        'categories': [('add', [category.id])],
+                        'commons_levy': levies[anis].id,
+                        'products': [('create', [{}])],
+                        }])
+            product, = template.products
+        self.assertEqual(product.get_commons_levy(anis), levies[anis])
+        self.assertIsNone(product.get_commons_levy(other))
+
+        with set_company(other):
+            Category.write([category], {'commons_levy': levies[other].id})
+            template = Template(template.id)
+            self.assertIsNone(template.commons_levy)
+            self.assertEqual(template.get_commons_levy(other), levies[other])
+            # The company of the sale decides, not the context
+            self.assertEqual(template.get_commons_levy(anis), levies[anis])
+        with set_company(anis):
+            self.assertEqual(
+                Template(template.id).commons_levy, levies[anis])
+            self.assertIsNone(Category(category.id).commons_levy)
+
+            # Another company's levy is refused
+            with self.assertRaises(DomainValidationError):
+                Template.write([template], {
+                        'commons_levy': levies[other].id,
+                        })
+            with self.assertRaises(DomainValidationError):
+                Category.write([category], {
+                        'commons_levy': levies[other].id,
+                        })
+
+    @with_transaction()
+    def test_product_forms(self):
+        "The forms of the product, its variant and its category work"
+        pool = Pool()
+        for name in [
+                'product.template', 'product.product', 'product.category']:
+            Model = pool.get(name)
+            with self.subTest(model=name):
+                view = Model.fields_view_get(view_type='form')
+                self.assertIn('commons_levy', view['fields'])
+                self.assertIn('name="commons_levy"', view['arch'])
 
 
 del ModuleTestCase
