@@ -7,6 +7,7 @@ from sql.functions import Round
 
 from trytond import backend
 from trytond.model import ModelSQL, ModelView, fields
+from trytond.modules.commons_fund.model import context_id
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval
@@ -68,7 +69,7 @@ class Participation(ModelSQL, ModelView):
         context = Transaction().context
         where = contribution.state.in_(['validated', 'invoiced'])
         if context.get('company') is not None:
-            where &= contribution.company == context['company']
+            where &= contribution.company == context_id('company')
         if context.get('fiscalyear') is not None:
             fiscalyear = Resource._context_fiscalyear()
             where &= ((contribution.date >= fiscalyear.start_date)

@@ -63,6 +63,18 @@ def check_value(Model, name, value):
                 **Model.__names__(name)))
 
 
+def context_id(name):
+    "Return the id of the context's name, refused if it is not one"
+    value = Transaction().context.get(name)
+    if value is not None and (
+            not isinstance(value, int) or isinstance(value, bool)
+            or not 0 < value <= MAX_ID):
+        raise ValueTypeError(gettext(
+                'commons_fund.msg_context_value', name=name,
+                value=repr(value)[:40]))
+    return value
+
+
 def check_required(record):
     "Raise if a required field of the record (a wizard's form) is empty"
     for name, field in record._fields.items():

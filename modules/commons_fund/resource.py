@@ -17,7 +17,7 @@ from trytond.tools import grouped_slice, sqlite_apply_types
 from trytond.transaction import Transaction
 
 from .exceptions import NeedValidationError, ValueTypeError
-from .model import MAX_ID, CheckValuesMixin
+from .model import MAX_ID, CheckValuesMixin, context_id
 
 KINDS = [
     ('software', "Software"),
@@ -192,8 +192,9 @@ class Resource(CheckValuesMixin, DeactivableMixin, ModelSQL, ModelView):
                 and not isinstance(fiscalyear_id, bool)
                 and 0 < fiscalyear_id <= MAX_ID):
             fiscalyears = FiscalYear.search([('id', '=', fiscalyear_id)])
-        if (not fiscalyears or context.get('company') is not None
-                and fiscalyears[0].company.id != context['company']):
+        company = context_id('company')
+        if (not fiscalyears or company is not None
+                and fiscalyears[0].company.id != company):
             raise ValueTypeError(gettext(
                     'commons_fund.msg_context_fiscalyear',
                     fiscalyear=fiscalyear_id))
@@ -208,7 +209,7 @@ class Resource(CheckValuesMixin, DeactivableMixin, ModelSQL, ModelView):
         if context.get('fiscalyear') is not None:
             return cls._context_fiscalyear()
         try:
-            return FiscalYear.find(context.get('company'), test_state=False)
+            return FiscalYear.find(context_id('company'), test_state=False)
         except FiscalYearNotFoundError:
             return None
 

@@ -10,6 +10,7 @@ from sql.conditionals import Case, Coalesce
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.account.exceptions import FiscalYearNotFoundError
+from trytond.modules.commons_fund.model import context_id
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval
@@ -110,7 +111,7 @@ class PublicLedger(ModelSQL, ModelView):
         where = resource.public == Literal(True)
         context = Transaction().context
         if context.get('company') is not None:
-            where &= fund.company == context['company']
+            where &= fund.company == context_id('company')
         return (line
             .join(fund, condition=line.fund == fund.id)
             .join(resource, condition=line.resource == resource.id)

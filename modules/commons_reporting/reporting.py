@@ -12,6 +12,7 @@ from trytond import backend
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.commons_fund.aggregate import sum_by
 from trytond.modules.commons_fund.fund import _in_ids
+from trytond.modules.commons_fund.model import context_id
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval
@@ -35,12 +36,14 @@ class _ContextMixin:
 
     @classmethod
     def _context_where(cls, company_column, fiscalyear_column):
+        pool = Pool()
+        Resource = pool.get('commons.resource')
         context = Transaction().context
         where = Literal(True)
         if context.get('company') is not None:
-            where &= company_column == context['company']
+            where &= company_column == context_id('company')
         if context.get('fiscalyear') is not None:
-            where &= fiscalyear_column == context['fiscalyear']
+            where &= fiscalyear_column == Resource._context_fiscalyear().id
         return where
 
 
