@@ -1,0 +1,132 @@
+# This file is part of Tryton.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""What the tests on the demo server set up over RPC as its admin: users
+of a group, parties, resources with their fund, receipts and supplier
+invoices charged to a fund."""
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+
+def group_id(admin, name):
+    "The id of the group named name in English"
+    group, = admin.model('res.group', 'search', [
+            ('name', '=', name)], 0, 1, None,
+        context={**admin.context, 'language': 'en'})
+    return group
+
+
+def make_users(admin, prefix, group, parties, company=None):
+    """One user per party (or None), in the group (None: in no group) and
+    the company (default the admin's): their logins and passwords"""
+    company = company or admin.context['company']
+    groups = [('add', [group_id(admin, group)])] if group else []
+    users = [(
+            '%s-%s-%s' % (prefix, uuid.uuid4().hex[:8], i),
+            'secret-%s' % uuid.uuid4().hex) for i in range(len(parties))]
+    admin.model('res.user', 'create', [{
+                'login': login,
+                'name': login,
+                'password': password,
+                'party': party,
+                'groups': groups,
+                'companies': [('add', [company])],
+                'company': company,
+                } for (login, password), party in zip(users, parties)])
+    return users
+
+
+def create_parties(admin, prefix, count):
+    return admin.model('party.party', 'create', [{
+                'name': '%s %s' % (prefix, i),
+                'addresses': [('create', [{}])],
+                } for i in range(count)])
+
+
+def today_period(admin):
+    today = dt.date.today()
+    period, = admin.model('account.period', 'search', [
+            ('company', '=', admin.context['company']),
+            ('type', '=', 'standard'),
+            ('start_date', '<=', today), ('end_date', '>=', today),
+            ], 0, 1, None)
+    return period
+
+
+def configuration(admin):
+    config, = admin.model('commons.configuration', 'read', [1], [
+            'receipt_journal', 'bank_account', 'donation_account',
+            'contribution_expense_account'])
+    return config
+
+
+def earmarked(admin, stewards, name="Race"):
+    "A new resource with its earmarked fund: their ids"
+    company = admin.context['company']
+    code = '%s-%s' % (name.upper(), uuid.uuid4().hex[:8])
+    resource, = admin.model('commons.resource', 'create', [{
+                'name': name, 'code': code, 'company': company,
+                'stewards': [('add', stewards)],
+                }])
+    fund, = admin.model('commons.fund', 'create', [{
+                'name': name, 'code': code, 'type': 'earmarked',
+                'resource': resource, 'company': company,
+                }])
+    return resource, fund
+
+
+def receipt_move(client, fund, amount):
+    "A draft move of a receipt of amount for the fund, made by the client"
+    config = configuration(client)
+    move, = client.model('account.move', 'create', [{
+                'journal': config['receipt_journal'],
+                'period': today_period(client), 'date': dt.date.today(),
+                'lines': [('create', [{
+                                'account': config['bank_account'],
+                                'debit': amount, 'credit': Decimal(0),
+                                }, {
+                                'account': config['donation_account'],
+                                'debit': Decimal(0), 'credit': amount,
+                                'commons_fund': fund,
+                                }])],
+                }])
+    return move
+
+
+def receive(admin, fund, amount):
+    "Post a receipt of amount for the fund"
+    admin.model('account.move', 'post', [receipt_move(admin, fund, amount)])
+
+
+def supplier_invoices(admin, fund, amount, count):
+    "Draft supplier invoices of amount charged to the fund: (invoice, line)"
+    company = admin.context['company']
+    config = configuration(admin)
+    supplier, = create_parties(admin, 'Race supplier', 1)
+    address, = admin.model('party.party', 'read', [supplier], [
+            'addresses'])[0]['addresses']
+    payable = admin.model('account.configuration', 'read', [1], [
+            'default_account_payable'])[0]['default_account_payable']
+    journal, = admin.model('account.journal', 'search',
+        [('type', '=', 'expense')], 0, 1, None)
+    currency = admin.model(
+        'company.company', 'read', [company], ['currency'])[0]['currency']
+    invoices = admin.model('account.invoice', 'create', [{
+                'type': 'in', 'company': company, 'party': supplier,
+                'invoice_address': address, 'account': payable,
+                'journal': journal, 'invoice_date': dt.date.today(),
+                'currency': currency,
+                'lines': [('create', [{
+                                'company': company,
+                                'account': config[
+                                    'contribution_expense_account'],
+                                'quantity': 1, 'unit_price': amount,
+                                'commons_fund': fund,
+                                'description': "Work %s" % i,
+                                }])],
+                } for i in range(count)])
+    # read does not keep the order of the ids
+    lines = {
+        i['id']: i['lines'][0] for i in admin.model(
+            'account.invoice', 'read', invoices, ['lines'])}
+    return [(i, lines[i]) for i in invoices]
