@@ -83,6 +83,14 @@ class Database:
             self.config.write_text(
                 "[database]\nuri = sqlite://\npath = %s\n" % path)
 
+    def create(self):
+        "Create the empty database (trytond-admin does not on PostgreSQL)"
+        if BACKEND == 'postgresql':
+            with pg_connect('postgres') as connection:
+                connection.execute(
+                    f'CREATE DATABASE "{self.name}" '
+                    "TEMPLATE template0 ENCODING 'unicode'")
+
     def drop(self):
         if BACKEND == 'postgresql':
             with pg_connect('postgres') as connection:
@@ -249,6 +257,7 @@ def demo_database(artefacts, tmp_path_factory):
     log.write_text('')
     database.drop()
     try:
+        database.create()
         build_demo(database, log)
         yield database
     finally:
