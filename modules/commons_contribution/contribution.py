@@ -5,7 +5,8 @@ from decimal import Decimal
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
-from trytond.modules.commons_fund.model import CheckValuesMixin, LockMixin
+from trytond.modules.commons_fund.model import (
+    CheckValuesMixin, CheckWizardMixin, LockMixin)
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
@@ -974,7 +975,7 @@ class RejectStart(ModelView):
         help="Why the contribution is rejected, told to the contributor.")
 
 
-class Reject(Wizard):
+class Reject(CheckWizardMixin, Wizard):
     __name__ = 'commons.contribution.reject'
     start = StateView(
         'commons.contribution.reject.start',
@@ -996,7 +997,7 @@ class CreateInvoiceStart(ModelView):
         help="The date of the invoices, or empty to set it when posting.")
 
 
-class CreateInvoice(Wizard):
+class CreateInvoice(CheckWizardMixin, Wizard):
     __name__ = 'commons.contribution.invoice'
     start = StateView(
         'commons.contribution.invoice.start',

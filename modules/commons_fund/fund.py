@@ -461,7 +461,8 @@ class Fund(
         line = Line.__table__()
         cursor = Transaction().connection.cursor()
         ids = set()
-        for sub_ids in grouped_slice([f.id for f in funds]):
+        for sub_ids in grouped_slice(
+                [f.id for f in funds], backend.MAX_QUERY_PARAMS):
             cursor.execute(*line.select(
                     line.fund,
                     where=fields.SQL_OPERATORS['in'](line.fund, sub_ids),

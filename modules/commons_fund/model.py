@@ -8,7 +8,8 @@ from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.pool import Pool
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
+from trytond.wizard import StateView
 
 from .exceptions import ValueTypeError
 
@@ -44,6 +45,12 @@ def check_value(Model, name, value):
                     value=lang.format('%.2f', value, grouping=True),
                     maximum=lang.format('%d', MAX_AMOUNT, grouping=True),
                     **Model.__names__(name)))
+    elif isinstance(field, fields.Selection):
+        selection = field.selection
+        if isinstance(selection, (list, tuple)):
+            valid = value in {k for k, _ in selection}
+        else:
+            valid = isinstance(value, str)
     elif isinstance(field, fields.Integer):
         valid = (isinstance(value, int) and not isinstance(value, bool)
             and abs(value) <= MAX_ID)
@@ -108,3 +115,40 @@ class LockMixin:
         connection = Transaction().connection
         if backend.name == 'sqlite' and not connection.in_transaction:
             connection.execute('BEGIN IMMEDIATE')
+
+
+class CheckWizardMixin:
+    __slots__ = ()
+
+    @classmethod
+    def execute(cls, session_id, data, state_name):
+        # Tryton assigns the values sent for the forms of the wizard before
+        # any of its code runs, without access checks
+        pool = Pool()
+        for state, values in data.items():
+            view = cls.states.get(state)
+            if not isinstance(view, StateView) or not isinstance(
+                    values, dict):
+                continue
+            Model = pool.get(view.model_name)
+            for name, value in values.items():
+                if name != 'id':
+                    check_value(Model, name, value)
+                    check_exists(Model, name, value)
+        return super().execute(session_id, data, state_name)
+
+
+def check_exists(Model, name, value):
+    "Raise if the Many2One name of Model is given a record that is not"
+    field = Model._fields.get(name)
+    if not isinstance(field, fields.Many2One) or value is None:
+        return
+    Target = field.get_target()
+    with without_check_access(), Transaction().set_context(
+            active_test=False):
+        found = Target.search([('id', '=', value)], count=True)
+    if not found:
+        raise ValueTypeError(gettext(
+                'commons_fund.msg_value_invalid',
+                value=value,
+                **Model.__names__(name)))

@@ -20,7 +20,7 @@ from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
 
 from .exceptions import PledgeError, PledgeValidationError
-from .model import CheckValuesMixin, check_required
+from .model import CheckValuesMixin, CheckWizardMixin, check_required
 
 FUNDING_TYPES = [
     ('subsidy', "Subsidy"),
@@ -632,7 +632,7 @@ class RequestPaymentStart(ModelView):
         help="The text of the invoice line.")
 
 
-class RequestPayment(Wizard):
+class RequestPayment(CheckWizardMixin, Wizard):
     __name__ = 'commons.pledge.request_payment'
     start = StateView(
         'commons.pledge.request_payment.start',
@@ -746,7 +746,7 @@ class RecordReceiptStart(ModelView):
         help="The text of the move.")
 
 
-class RecordReceipt(Wizard):
+class RecordReceipt(CheckWizardMixin, Wizard):
     __name__ = 'commons.pledge.record_receipt'
     start = StateView(
         'commons.pledge.record_receipt.start',

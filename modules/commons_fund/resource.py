@@ -169,7 +169,8 @@ class Resource(CheckValuesMixin, DeactivableMixin, ModelSQL, ModelView):
         pool = Pool()
         Fund = pool.get('commons.fund')
         funds = {}
-        for sub_resources in grouped_slice(resources):
+        for sub_resources in grouped_slice(
+                resources, backend.MAX_QUERY_PARAMS):
             for fund in Fund.search(
                     cls._get_earmarked_fund_domain(sub_resources),
                     order=[('code', 'ASC'), ('id', 'ASC')]):

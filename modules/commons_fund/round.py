@@ -226,6 +226,14 @@ class Round(CheckValuesMixin, LockMixin, Workflow, ModelSQL, ModelView):
         return amounts, explanations
 
     @classmethod
+    def copy(cls, rounds, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('allocation')
+        default.setdefault('votes')
+        default.setdefault('grades')
+        return super().copy(rounds, default=default)
+
+    @classmethod
     def check_modification(cls, mode, rounds, values=None, external=False):
         super().check_modification(
             mode, rounds, values=values, external=external)
@@ -625,6 +633,16 @@ class Bucket(CheckValuesMixin, ModelSQL, ModelView):
         super().__setup__()
         cls.__access__.add('round')
         cls._order.insert(0, ('rank', 'ASC NULLS LAST'))
+
+    @classmethod
+    def copy(cls, buckets, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('funded', False)
+        for name in [
+                'token_amount', 'pledged_amount', 'match_amount', 'rank',
+                'explanation']:
+            default.setdefault(name)
+        return super().copy(buckets, default=default)
 
     @classmethod
     def check_modification(cls, mode, records, values=None, external=False):

@@ -9,6 +9,8 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from .model import CheckWizardMixin
+
 SPENDING_STATES = [
     ('to_approve', "To Approve"),
     ('approved', "Approved"),
@@ -173,7 +175,7 @@ class RefuseStart(ModelView):
         help="Why the spending is refused, told to the host's accountant.")
 
 
-class Refuse(Wizard):
+class Refuse(CheckWizardMixin, Wizard):
     __name__ = 'commons.fund.spending.refuse'
     start = StateView(
         'commons.fund.spending.refuse.start',

@@ -21,7 +21,7 @@ from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
 
 from .exceptions import YearEndError
-from .model import LockMixin
+from .model import CheckWizardMixin, LockMixin
 
 # The origins of dedicated funds in the order spending uses them
 ORIGINS = [
@@ -653,7 +653,7 @@ class YearEndStart(ModelView):
         self.summary = Dedicated.get_summary(self.fiscalyear)
 
 
-class YearEnd(Wizard):
+class YearEnd(CheckWizardMixin, Wizard):
     "Post the year end of the dedicated funds of a fiscal year"
     __name__ = 'commons.fund.year_end'
     start = StateView(

@@ -6,6 +6,7 @@ from sql.conditionals import Case, Coalesce
 from sql.functions import Extract, Round
 
 from trytond.model import ModelSQL, ModelView, fields
+from trytond.modules.commons_fund.model import context_id
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval
@@ -84,7 +85,7 @@ class Compliance(ModelSQL, ModelView):
 
         where = declaration.state != 'cancelled'
         if context.get('company') is not None:
-            where &= declaration.company == context['company']
+            where &= declaration.company == context_id('company')
         # One row per company, year and agent: the id is made of the three
         # so that the database filters the groups of a page on their id.
         id_ = ((Cast(declaration.company, 'BIGINT') * YEAR_FACTOR + year)

@@ -8,6 +8,7 @@ from sql.conditionals import Coalesce
 from trytond.i18n import gettext
 from trytond.model import (
     Index, ModelSQL, ModelView, Workflow, fields, sequence_ordered)
+from trytond.modules.commons_fund.model import CheckValuesMixin, LockMixin
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
@@ -32,7 +33,8 @@ def percent(rate):
     return '{:f} %'.format((rate * 100).normalize())
 
 
-class Contract(Workflow, ModelSQL, ModelView):
+class Contract(
+        CheckValuesMixin, LockMixin, Workflow, ModelSQL, ModelView):
     __name__ = 'commons.reciprocity.contract'
     _history = True
     _rec_name = 'reference'
@@ -409,7 +411,8 @@ class Contract(Workflow, ModelSQL, ModelView):
         return Party.browse(sorted(r for r, in cursor))
 
 
-class ContractLine(sequence_ordered(), ModelSQL, ModelView):
+class ContractLine(
+        CheckValuesMixin, sequence_ordered(), ModelSQL, ModelView):
     __name__ = 'commons.reciprocity.contract.line'
     contract = fields.Many2One(
         'commons.reciprocity.contract', "Contract", required=True,

@@ -10,6 +10,7 @@ from sql import Null
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.modules.commons_fund.distribution import proportional
+from trytond.modules.commons_fund.model import CheckValuesMixin, LockMixin
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
@@ -30,7 +31,8 @@ def next_period_start(contract_start, period_start, frequency):
         months=months * (elapsed // months + 1))
 
 
-class Declaration(Workflow, ModelSQL, ModelView):
+class Declaration(
+        CheckValuesMixin, LockMixin, Workflow, ModelSQL, ModelView):
     __name__ = 'commons.reciprocity.declaration'
     _history = True
     _states = {

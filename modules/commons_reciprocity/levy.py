@@ -4,6 +4,7 @@ from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, fields, sequence_ordered)
 from trytond.modules.commons_fund.distribution import proportional
+from trytond.modules.commons_fund.model import CheckValuesMixin
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
@@ -11,7 +12,7 @@ from .contract import percent
 from .exceptions import LevyValidationError
 
 
-class Levy(DeactivableMixin, ModelSQL, ModelView):
+class Levy(CheckValuesMixin, DeactivableMixin, ModelSQL, ModelView):
     __name__ = 'commons.reciprocity.levy'
     name = fields.Char(
         "Name", required=True, translate=True,
@@ -72,7 +73,8 @@ class Levy(DeactivableMixin, ModelSQL, ModelView):
         return {l: a.copy_sign(amount) for l, a in parts.items()}
 
 
-class LevyLine(sequence_ordered(), ModelSQL, ModelView):
+class LevyLine(
+        CheckValuesMixin, sequence_ordered(), ModelSQL, ModelView):
     __name__ = 'commons.reciprocity.levy.line'
     levy = fields.Many2One(
         'commons.reciprocity.levy', "Levy", required=True,

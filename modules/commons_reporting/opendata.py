@@ -10,7 +10,7 @@ from sql.conditionals import Case, Coalesce
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.account.exceptions import FiscalYearNotFoundError
-from trytond.modules.commons_fund.model import context_id
+from trytond.modules.commons_fund.model import CheckWizardMixin, context_id
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval
@@ -319,7 +319,7 @@ class ExportOpenDataResult(ModelView):
     filename = fields.Char("File Name", readonly=True)
 
 
-class ExportOpenData(Wizard):
+class ExportOpenData(CheckWizardMixin, Wizard):
     __name__ = 'commons.reporting.open_data.export'
     start = StateView(
         'commons.reporting.open_data.export.start',
