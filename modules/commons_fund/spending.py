@@ -2,6 +2,7 @@
 # this repository contains the full copyright notices and license terms.
 from sql import Cast, Literal, Null
 from sql.conditionals import Case, Coalesce
+from sql.functions import Round
 
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.currency.fields import Monetary
@@ -91,13 +92,17 @@ class Spending(ModelSQL, ModelView):
     @classmethod
     def table_query(cls):
         pool = Pool()
+        Currency = pool.get('currency.currency')
         Fund = pool.get('commons.fund')
         Invoice = pool.get('account.invoice')
         InvoiceLine = pool.get('account.invoice.line')
         line = InvoiceLine.__table__()
         invoice = Invoice.__table__()
         fund = Fund.__table__()
-        amount = Cast(Coalesce(line.quantity, 0), 'NUMERIC') * line.unit_price
+        currency = Currency.__table__()
+        amount = Round(
+            Cast(Coalesce(line.quantity, 0), 'NUMERIC') * line.unit_price,
+            currency.digits)
         state = Case(
             (invoice.state.in_(['posted', 'paid']), 'posted'),
             (invoice.state == 'cancelled', 'cancelled'),
@@ -107,6 +112,7 @@ class Spending(ModelSQL, ModelView):
         return (line
             .join(invoice, condition=line.invoice == invoice.id)
             .join(fund, condition=line.commons_fund == fund.id)
+            .join(currency, condition=invoice.currency == currency.id)
             .select(
                 line.id.as_('id'),
                 line.create_uid.as_('create_uid'),
