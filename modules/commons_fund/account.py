@@ -93,12 +93,29 @@ class InvoiceLine(metaclass=PoolMeta):
         help="The fund of the commons this line is received for "
         "(customer invoices) or spent from (supplier invoices).")
     commons_pledge = fields.Many2One(
-        'commons.pledge', "Commons Pledge", readonly=True,
-        ondelete='RESTRICT',
+        'commons.pledge', "Commons Pledge", ondelete='RESTRICT',
+        domain=[
+            If(Eval('_parent_invoice', {}).get(
+                    'type', Eval('invoice_type')) == 'in',
+                [
+                    ('fund', '=', Eval('commons_fund', -1)),
+                    ('state', 'in', ['confirmed', 'done']),
+                    ],
+                []),
+            ],
         states={
-            'invisible': ~Eval('commons_pledge'),
+            'invisible': (
+                ~Eval('commons_fund') | ((Eval('_parent_invoice', {}).get(
+                            'type', Eval('invoice_type')) == 'out')
+                    & ~Eval('commons_pledge'))),
+            'readonly': (
+                (Eval('invoice_state') != 'draft')
+                | (Eval('_parent_invoice', {}).get(
+                        'type', Eval('invoice_type')) == 'out')),
             },
-        help="The pledge this line requests the payment of.")
+        help="On a customer invoice, the pledge whose payment the line "
+        "requests; on a supplier invoice, the pledge whose money the "
+        "spending uses first.")
 
     commons_milestone = fields.Many2One(
         'commons.resource.milestone', "Milestone", ondelete='RESTRICT',
@@ -197,7 +214,8 @@ class InvoiceLine(metaclass=PoolMeta):
     @classmethod
     def check_commons_fund(cls, lines, field_names=None):
         if field_names and not (
-                field_names & {'commons_fund', 'company', 'invoice'}):
+                field_names & {
+                    'commons_fund', 'commons_pledge', 'company', 'invoice'}):
             return
         for line in lines:
             fund = line.commons_fund
@@ -210,6 +228,16 @@ class InvoiceLine(metaclass=PoolMeta):
                         line=line.rec_name,
                         fund=fund.rec_name,
                         company=company.rec_name))
+        for line in lines:
+            pledge = line.commons_pledge
+            if pledge and (pledge.fund != line.commons_fund
+                    or pledge.state not in {'confirmed', 'done'}):
+                raise InvoiceLineFundError(gettext(
+                        'commons_fund.msg_invoice_line_pledge_fund',
+                        line=line.rec_name,
+                        pledge=pledge.rec_name,
+                        fund=(line.commons_fund.rec_name
+                            if line.commons_fund else '-')))
 
     @property
     def commons_spending(self):
@@ -370,7 +398,10 @@ class InvoiceLine(metaclass=PoolMeta):
         if self.type == 'line' and self.commons_fund:
             for line in lines:
                 line.commons_fund = self.commons_fund
-                line.commons_pledge = self.commons_pledge
+                # The income of a pledge; the spending that names a pledge
+                # finds it on the invoice line, the origin of its move line
+                if self.invoice.type == 'out':
+                    line.commons_pledge = self.commons_pledge
         return lines
 
     def _credit(self):

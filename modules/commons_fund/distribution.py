@@ -8,12 +8,14 @@ smallest unit) whose sum is exact.  The results depend only on the values
 given, never on the order of the keys: ties are broken by key.
 """
 import decimal
+from collections import defaultdict
 from decimal import Decimal
 from fractions import Fraction
 
 __all__ = [
-    'largest_remainder', 'proportional', 'capped_proportional', 'priority',
-    'quadratic_match', 'majority_ranking', 'GRADES']
+    'largest_remainder', 'proportional', 'grouped_proportional',
+    'capped_proportional', 'priority', 'quadratic_match', 'attribute',
+    'majority_ranking', 'GRADES']
 
 # From the best to the worst, as in majority judgment
 GRADES = ['excellent', 'very_good', 'good', 'fair', 'poor', 'reject']
@@ -71,6 +73,24 @@ def proportional(total, weights, quantum):
     return largest_remainder(total, exact, quantum)
 
 
+def grouped_proportional(total, weights, quantum):
+    """Share total in proportion to the weights of (group, key) pairs: first
+    between the groups in proportion to the sum of their weights, then
+    within each group, each rounded to the quantum by largest remainder.
+
+    So the amount of each group is the rounding of its exact share, and the
+    amounts of its keys sum to it."""
+    groups = defaultdict(Decimal)
+    for (group, _), weight in weights.items():
+        groups[group] += weight
+    result = {}
+    for group, amount in proportional(total, groups, quantum).items():
+        result.update(proportional(amount, {
+                    k: w for k, w in weights.items() if k[0] == group},
+                quantum))
+    return result
+
+
 def _round_down(amount, quantum):
     "Return amount rounded down to the quantum, as Decimal"
     quantum = Decimal(quantum)
@@ -121,6 +141,82 @@ def priority(total, order, caps, quantum):
             result[key] = amount
             left -= amount
     return result
+
+
+def attribute(
+        opening, resources, spending, quantum, named=None, deferred=()):
+    """Charge the spending of a fund to the money it was given.
+
+    The keys are (group, key) pairs that sort: the origin of the money and,
+    within it, the pledge (0 for the money without pledge).  All amounts are
+    multiples of the quantum.  opening maps the keys to what they had left at
+    the start of the year, resources to what they brought during the year
+    (negative when money was given back), named to the spending of the year
+    that names the key it is charged to; spending is all the spending of the
+    year.  The opening of the deferred keys is not dedicated: it is used
+    with the resources of the year.
+
+    Money given back first takes the opening of its own key.  Named spending
+    uses the opening of its key, then its resources of the year.  The rest
+    uses the opening of the keys not deferred in proportion to what each
+    has left, then the resources of the year (and the opening of the
+    deferred keys) in proportion to what each brought; shares are rounded
+    by grouped_proportional, so that they sum to the spending charged.
+    Spending above all the money is not charged.
+
+    Return by key (used, spent, reported): what was taken from the opening,
+    what the spending took from the key (opening and year), and what is left
+    of its resources of the year."""
+    named = named or {}
+    keys = sorted(set(opening) | set(resources) | set(named))
+    zero = Decimal(0)
+    left = {k: Decimal(opening.get(k, 0)) for k in keys}
+    year = {k: Decimal(resources.get(k, 0)) for k in keys}
+    used = dict.fromkeys(keys, zero)
+    spent = dict.fromkeys(keys, zero)
+
+    def take(key, amount, from_opening):
+        used[key] += from_opening
+        left[key] -= from_opening
+        spent[key] += amount
+        year[key] -= amount - from_opening
+
+    for key in keys:
+        if year[key] < 0:
+            given = min(-year[key], max(left[key], zero))
+            used[key] += given
+            left[key] -= given
+            year[key] += given
+    remaining = max(Decimal(spending), zero)
+    for key in keys:
+        amount = min(max(Decimal(named.get(key, 0)), zero), remaining)
+        from_opening = min(amount, max(left[key], zero))
+        amount = from_opening + min(
+            amount - from_opening, max(year[key], zero))
+        take(key, amount, from_opening)
+        remaining -= amount
+    weights = {
+        k: left[k] for k in keys if k not in deferred and left[k] > 0}
+    total = min(remaining, sum(weights.values(), zero))
+    for key, amount in grouped_proportional(
+            total, weights, quantum).items():
+        take(key, amount, amount)
+    remaining -= total
+    weights = {}
+    for key in keys:
+        weight = max(year[key], zero)
+        if key in deferred:
+            weight += max(left[key], zero)
+        if weight > 0:
+            weights[key] = weight
+    total = min(remaining, sum(weights.values(), zero))
+    for key, amount in grouped_proportional(
+            total, weights, quantum).items():
+        from_opening = zero
+        if key in deferred:
+            from_opening = min(amount, max(left[key], zero))
+        take(key, amount, from_opening)
+    return {k: (used[k], spent[k], year[k]) for k in keys}
 
 
 def _drop_zeros(amounts):

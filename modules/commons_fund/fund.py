@@ -30,6 +30,7 @@ FUND_LINE_KINDS = [
     ('reciprocity', "Reciprocity"),
     ('refund', "Refund"),
     ('adjustment', "Adjustment"),
+    ('host', "Host's Share"),
     ]
 
 
@@ -135,6 +136,11 @@ class Fund(
             help="The amount moved by allocations: positive when received "
             "from a pooled fund, negative when given."),
         'get_amounts')
+    host_share = fields.Function(Monetary(
+            "Host's Share", currency='currency', digits='currency',
+            help="The host's own resources designated for the fund: "
+            "not income, and never dedicated funds."),
+        'get_amounts')
     spent = fields.Function(Monetary(
             "Spent", currency='currency', digits='currency',
             help="The amount paid out of the fund."),
@@ -239,11 +245,12 @@ class Fund(
         Line = pool.get('commons.fund.line')
         line = Line.__table__()
         if names is None:
-            names = {'received', 'allocated', 'spent', 'balance'}
+            names = {'received', 'allocated', 'host_share', 'spent', 'balance'}
         columns = [line.fund.as_('fund')]
         for name, kinds in [
                 ('received', ['receipt', 'refund', 'reciprocity']),
                 ('allocated', ['allocation']),
+                ('host_share', ['host']),
                 ('spent', ['expense']),
                 ]:
             if name in names:
@@ -314,13 +321,13 @@ class Fund(
         Company = pool.get('company.company')
         Currency = pool.get('currency.currency')
         cursor = Transaction().connection.cursor()
-        received, allocated, spent, balance, pledged = (
-            defaultdict(Decimal) for _ in range(5))
+        received, allocated, host_share, spent, balance, pledged = (
+            defaultdict(Decimal) for _ in range(6))
         committed = {}
         ids = [f.id for f in funds]
         line_names = {
-            'received', 'allocated', 'spent', 'balance', 'available'
-            } & set(names)
+            'received', 'allocated', 'host_share', 'spent', 'balance',
+            'available'} & set(names)
         if line_names:
             query = cls._get_line_amounts_query(ids, line_names)
             if backend.name == 'sqlite':
@@ -331,6 +338,7 @@ class Fund(
                 fund_id = row['fund']
                 received[fund_id] = row.get('received')
                 allocated[fund_id] = row.get('allocated')
+                host_share[fund_id] = row.get('host_share')
                 spent[fund_id] = -(row.get('spent') or 0)
                 balance[fund_id] = row.get('balance')
         if 'pledged' in names:
@@ -361,6 +369,7 @@ class Fund(
                 'pledged': pledged[fund_id],
                 'received': received[fund_id],
                 'allocated': allocated[fund_id],
+                'host_share': host_share[fund_id],
                 'spent': spent[fund_id],
                 'balance': balance[fund_id],
                 'committed': committed.get(fund_id, Decimal(0)),
@@ -645,7 +654,7 @@ class FundLine(ModelSQL, ModelView):
     @classmethod
     def income_kinds(cls):
         "The kinds of line that bring new money into a fund"
-        return ['receipt', 'reciprocity', 'allocation', 'adjustment']
+        return ['receipt', 'reciprocity', 'allocation', 'adjustment', 'host']
 
     @classmethod
     def book(cls, vlist):
@@ -693,6 +702,7 @@ class FundLine(ModelSQL, ModelView):
     @classmethod
     def check_book(cls, lines):
         "Check what the rule of each kind requires before it is booked"
+        cls.check_host_share([l for l in lines if l.kind == 'host'])
         for line in lines:
             if (line.kind in cls.income_kinds() and line.amount > 0
                     and line.fund.state != 'open'):
@@ -708,6 +718,28 @@ class FundLine(ModelSQL, ModelView):
                             line.origin.rec_name if line.origin else '-')))
         cls.check_year_end(lines)
 
+    @classmethod
+    def check_host_share(cls, lines):
+        """Check that the lines of the host's share come from its pledge and
+        are booked by the Commons Administration"""
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        User = pool.get('res.user')
+        if not lines:
+            return
+        for line in lines:
+            pledge = line.pledge
+            if (not pledge or pledge.funding_type != 'host_share'
+                    or pledge.fund != line.fund or line.origin != pledge):
+                raise FundLineAccessError(gettext(
+                        'commons_fund.msg_fund_line_host_pledge',
+                        line=line.rec_name))
+        group = ModelData.get_id('commons_fund', 'group_commons_admin')
+        if Transaction().user and group not in User.get_groups():
+            raise FundLineAccessError(gettext(
+                    'commons_fund.msg_fund_line_host_group',
+                    line=lines[0].rec_name))
+
     @property
     def origin_posted(self):
         "Tell if the document that moves the money is posted"
@@ -716,6 +748,7 @@ class FundLine(ModelSQL, ModelView):
         InvoiceLine = pool.get('account.invoice.line')
         Move = pool.get('account.move')
         MoveLine = pool.get('account.move.line')
+        Pledge = pool.get('commons.pledge')
         if self.move_line:
             return self.move_line.move.state == 'posted'
         origin = self.origin
@@ -730,6 +763,9 @@ class FundLine(ModelSQL, ModelView):
             # The allocation posts (or cancels) its lines before its state
             # is written
             return origin.allocation.state in {'computed', 'posted'}
+        elif isinstance(origin, Pledge) and self.kind == 'host':
+            # The host's share is designated without a move
+            return origin.state in {'confirmed', 'done'}
         return False
 
     @classmethod
@@ -804,8 +840,16 @@ class FundLine(ModelSQL, ModelView):
 
     @classmethod
     def _move_line_values(cls, line, kind, amount):
+        pool = Pool()
+        InvoiceLine = pool.get('account.invoice.line')
         fund = line.commons_fund
         origin = line.origin or line.move.origin
+        pledge = line.commons_pledge
+        if (kind == 'expense' and not pledge
+                and isinstance(line.origin, InvoiceLine)):
+            # The spending charged to a pledge (also the cancellation of a
+            # move, whose lines keep the origin of the lines they reverse)
+            pledge = line.origin.commons_pledge
         return {
             'fund': fund.id,
             'date': line.move.date,
@@ -814,7 +858,6 @@ class FundLine(ModelSQL, ModelView):
             'resource': fund.resource.id if fund.resource else None,
             'origin': str(origin) if origin else str(line.move),
             'move_line': line.id,
-            'pledge': (
-                line.commons_pledge.id if line.commons_pledge else None),
+            'pledge': pledge.id if pledge else None,
             'description': line.description or line.move.description,
             }

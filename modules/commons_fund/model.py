@@ -4,10 +4,14 @@ import datetime as dt
 import math
 from decimal import Decimal
 
+from sql import Column
+from sql.functions import CurrentTimestamp
+
 from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.pool import Pool
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import StateView
 
@@ -115,6 +119,28 @@ class LockMixin:
         connection = Transaction().connection
         if backend.name == 'sqlite' and not connection.in_transaction:
             connection.execute('BEGIN IMMEDIATE')
+
+
+class BulkInsertMixin:
+    __slots__ = ()
+
+    @classmethod
+    def _insert(cls, rows):
+        """Insert in bulk the rows computed by the year end.
+
+        The values are computed there, never typed: the validation of the
+        ORM's create (which instantiates every Many2One of every row) would
+        cost more than the year end itself."""
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        names = sorted({n for r in rows for n in r})
+        columns = [Column(table, n) for n in names] + [
+            table.create_uid, table.create_date]
+        user = Transaction().user
+        for sub_rows in grouped_slice(rows, 1000):
+            cursor.execute(*table.insert(columns, [
+                        [r.get(n) for n in names] + [user, CurrentTimestamp()]
+                        for r in sub_rows]))
 
 
 class CheckWizardMixin:

@@ -19,6 +19,7 @@ from trytond.transaction import Transaction
 from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
 
+from .aggregate import sum_by
 from .exceptions import PledgeError, PledgeValidationError
 from .model import CheckValuesMixin, CheckWizardMixin, check_required
 
@@ -29,6 +30,7 @@ FUNDING_TYPES = [
     ('organisation_contribution', "Organisation Contribution"),
     ('membership', "Membership"),
     ('service', "Service"),
+    ('host_share', "Host's Share"),
     ]
 # The configuration field of the income account of each funding type
 FUNDING_ACCOUNTS = {
@@ -122,6 +124,13 @@ class Pledge(CheckValuesMixin, Workflow, ModelSQL, ModelView):
             "Received", currency='currency', digits='currency',
             help="The amount actually paid by the funder."),
         'get_amounts')
+    designated_amount = fields.Function(Monetary(
+            "Designated", currency='currency', digits='currency',
+            states={
+                'invisible': Eval('funding_type') != 'host_share',
+                },
+            help="The part of the host's share designated on the fund."),
+        'get_designated_amount')
     state = fields.Selection([
             ('draft', "Draft"),
             ('confirmed', "Confirmed"),
@@ -155,6 +164,7 @@ class Pledge(CheckValuesMixin, Workflow, ModelSQL, ModelView):
             ('done', 'confirmed'),
             ('draft', 'cancelled'),
             ('confirmed', 'cancelled'),
+            ('done', 'cancelled'),
             ('cancelled', 'draft'),
             }
         cls._buttons.update({
@@ -163,8 +173,11 @@ class Pledge(CheckValuesMixin, Workflow, ModelSQL, ModelView):
                     'depends': ['state'],
                     },
                 'cancel': {
-                    'invisible': ~Eval('state').in_(['draft', 'confirmed']),
-                    'depends': ['state'],
+                    'invisible': (
+                        ~Eval('state').in_(['draft', 'confirmed'])
+                        & ((Eval('state') != 'done')
+                            | (Eval('funding_type') != 'host_share'))),
+                    'depends': ['state', 'funding_type'],
                     },
                 'draft': {
                     'invisible': Eval('state') != 'cancelled',
@@ -172,12 +185,22 @@ class Pledge(CheckValuesMixin, Workflow, ModelSQL, ModelView):
                     'depends': ['state'],
                     },
                 'request_payment': {
-                    'invisible': Eval('state') != 'confirmed',
-                    'depends': ['state'],
+                    'invisible': (
+                        (Eval('state') != 'confirmed')
+                        | (Eval('funding_type') == 'host_share')),
+                    'depends': ['state', 'funding_type'],
                     },
                 'record_receipt': {
-                    'invisible': Eval('state') != 'confirmed',
-                    'depends': ['state'],
+                    'invisible': (
+                        (Eval('state') != 'confirmed')
+                        | (Eval('funding_type') == 'host_share')),
+                    'depends': ['state', 'funding_type'],
+                    },
+                'designate': {
+                    'invisible': (
+                        (Eval('state') != 'confirmed')
+                        | (Eval('funding_type') != 'host_share')),
+                    'depends': ['state', 'funding_type'],
                     },
                 })
 
@@ -273,15 +296,19 @@ class Pledge(CheckValuesMixin, Workflow, ModelSQL, ModelView):
     @classmethod
     def get_invoices(cls, pledges, name):
         pool = Pool()
+        Invoice = pool.get('account.invoice')
         InvoiceLine = pool.get('account.invoice.line')
         line = InvoiceLine.__table__()
+        invoice = Invoice.__table__()
         cursor = Transaction().connection.cursor()
         invoices = defaultdict(list)
-        cursor.execute(*line.select(
+        # The supplier invoices that name a pledge spend its money
+        cursor.execute(*line.join(
+                invoice, condition=line.invoice == invoice.id).select(
                 line.commons_pledge, line.invoice,
                 where=fields.SQL_OPERATORS['in'](
                     line.commons_pledge, [p.id for p in pledges])
-                & (line.invoice != Null),
+                & (invoice.type == 'out'),
                 group_by=[line.commons_pledge, line.invoice],
                 order_by=[line.invoice]))
         for pledge_id, invoice_id in cursor:
@@ -333,6 +360,7 @@ class Pledge(CheckValuesMixin, Workflow, ModelSQL, ModelView):
         line = InvoiceLine.__table__()
         move = Move.__table__()
         where = (fields.SQL_OPERATORS['in'](line.commons_pledge, pledge_ids)
+            & (invoice.type == 'out')
             & (invoice.state != 'cancelled')
             & (cancelling.id == Null))
         if posted:
@@ -382,6 +410,7 @@ class Pledge(CheckValuesMixin, Workflow, ModelSQL, ModelView):
             # What is still to pay on the posted invoices is not received
             lines = InvoiceLine.search([
                     ('commons_pledge', 'in', [p.id for p in pledges]),
+                    ('invoice.type', '=', 'out'),
                     ('invoice.state', '=', 'posted'),
                     ])
             invoices = list({l.invoice for l in lines})
@@ -407,10 +436,48 @@ class Pledge(CheckValuesMixin, Workflow, ModelSQL, ModelView):
         return result
 
     @classmethod
+    def get_designated_amount(cls, pledges, name):
+        pool = Pool()
+        FundLine = pool.get('commons.fund.line')
+        designated = sum_by(
+            FundLine, 'pledge', [p.id for p in pledges],
+            where=lambda line: line.kind == 'host')
+        return {
+            p.id: p.currency.round(designated[p.id]) for p in pledges}
+
+    @classmethod
     def validate_fields(cls, pledges, field_names):
         super().validate_fields(pledges, field_names)
         cls.check_amount(pledges, field_names)
         cls.check_fund(pledges, field_names)
+        cls.check_host_share(pledges, field_names)
+
+    @classmethod
+    def check_host_share(cls, pledges, field_names=None):
+        """Check that the host's own share is a pledge of the host in its
+        currency, and that the host funds nothing else"""
+        if field_names and not (
+                field_names & {'funder', 'funding_type', 'company',
+                    'currency'}):
+            return
+        for pledge in pledges:
+            host = pledge.company.party
+            if pledge.funding_type == 'host_share':
+                if pledge.funder != host:
+                    raise PledgeValidationError(gettext(
+                            'commons_fund.msg_pledge_host_share_funder',
+                            pledge=pledge.rec_name,
+                            host=host.rec_name))
+                if pledge.currency != pledge.company.currency:
+                    raise PledgeValidationError(gettext(
+                            'commons_fund.msg_pledge_host_share_currency',
+                            pledge=pledge.rec_name,
+                            currency=pledge.company.currency.rec_name))
+            elif pledge.funder == host:
+                raise PledgeValidationError(gettext(
+                        'commons_fund.msg_pledge_host_funding_type',
+                        pledge=pledge.rec_name,
+                        host=host.rec_name))
 
     @classmethod
     def check_amount(cls, pledges, field_names=None):
@@ -519,7 +586,19 @@ class Pledge(CheckValuesMixin, Workflow, ModelSQL, ModelView):
     @ModelView.button
     @Workflow.transition('cancelled')
     def cancel(cls, pledges):
+        pool = Pool()
+        Date = pool.get('ir.date')
+        FundLine = pool.get('commons.fund.line')
+        designations = []
         for pledge in pledges:
+            if pledge.funding_type == 'host_share':
+                if pledge.designated_amount:
+                    with Transaction().set_context(
+                            company=pledge.company.id):
+                        today = Date.today()
+                    designations.append(
+                        pledge._designation(-pledge.designated_amount, today))
+                continue
             if pledge.invoiced_amount or pledge.received_amount:
                 raise PledgeError(gettext(
                         'commons_fund.msg_pledge_cancel_received',
@@ -529,6 +608,10 @@ class Pledge(CheckValuesMixin, Workflow, ModelSQL, ModelView):
                 raise PledgeError(gettext(
                         'commons_fund.msg_pledge_cancel_invoices',
                         pledge=pledge.rec_name))
+        if designations:
+            # The designation is reversed through the gate, which refuses
+            # it when the stewards already spent it
+            FundLine.book(designations)
 
     @classmethod
     @ModelView.button
@@ -547,13 +630,34 @@ class Pledge(CheckValuesMixin, Workflow, ModelSQL, ModelView):
         pass
 
     @classmethod
+    @ModelView.button_action('commons_fund.wizard_pledge_designate')
+    def designate(cls, pledges):
+        pass
+
+    def _designation(self, amount, date, description=None):
+        "Return the values of the fund line that designates the host's share"
+        return {
+            'fund': self.fund.id,
+            'date': date,
+            'kind': 'host',
+            'amount': amount,
+            'resource': self.resource.id if self.resource else None,
+            'origin': str(self),
+            'pledge': self.id,
+            'description': description or self.description,
+            }
+
+    @classmethod
     def process(cls, pledges):
         "Mark done the pledges fully received, confirmed the others"
         to_done, to_confirm = [], []
         for pledge in cls.browse(pledges):
             if pledge.state not in {'confirmed', 'done'}:
                 continue
-            received = pledge.received_amount >= pledge.amount
+            if pledge.funding_type == 'host_share':
+                received = pledge.designated_amount >= pledge.amount
+            else:
+                received = pledge.received_amount >= pledge.amount
             if pledge.state == 'confirmed' and received:
                 to_done.append(pledge)
             elif pledge.state == 'done' and not received:
@@ -576,6 +680,8 @@ class Pledge(CheckValuesMixin, Workflow, ModelSQL, ModelView):
     @property
     def remaining_amount(self):
         "The amount neither requested by invoice nor received without one"
+        if self.funding_type == 'host_share':
+            return self.currency.round(self.amount - self.designated_amount)
         totals = self._get_totals([self.id])
         # The income posted without an invoice was received directly
         direct = totals['recognised'][self.id] - totals['invoiced'][self.id]
@@ -583,6 +689,13 @@ class Pledge(CheckValuesMixin, Workflow, ModelSQL, ModelView):
             self.amount - totals['requested'][self.id] - direct)
 
     def check_request(self, amount):
+        if self.funding_type == 'host_share':
+            raise PledgeError(gettext(
+                    'commons_fund.msg_pledge_host_share_money',
+                    pledge=self.rec_name))
+        self.check_remaining(amount)
+
+    def check_remaining(self, amount):
         if self.state != 'confirmed':
             raise PledgeError(gettext(
                     'commons_fund.msg_pledge_not_confirmed',
@@ -855,3 +968,71 @@ class RecordReceipt(CheckWizardMixin, Wizard):
                 line.party = pledge.funder
         move.lines = [bank, income]
         return move
+
+
+class DesignateStart(ModelView):
+    __name__ = 'commons.pledge.designate.start'
+    __string__ = "Designate Host's Share"
+    pledge = fields.Many2One('commons.pledge', "Pledge", readonly=True)
+    currency = fields.Many2One('currency.currency', "Currency", readonly=True)
+    remaining_amount = Monetary(
+        "Remaining", currency='currency', digits='currency', readonly=True,
+        help="The part of the host's share not yet designated.")
+    amount = Monetary(
+        "Amount", currency='currency', digits='currency', required=True,
+        domain=[
+            ('amount', '>', 0),
+            ('amount', '<=', Eval('remaining_amount', 0)),
+            ],
+        help="The amount of its own resources the host designates for "
+        "the fund.")
+    date = fields.Date(
+        "Date", required=True,
+        help="When the host's bodies decided the designation.")
+    description = fields.Char(
+        "Description", required=True,
+        help="The text of the fund line.")
+
+
+class Designate(CheckWizardMixin, Wizard):
+    __name__ = 'commons.pledge.designate'
+    start = StateView(
+        'commons.pledge.designate.start',
+        'commons_fund.pledge_designate_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Designate", 'designate', 'tryton-ok', default=True),
+            ])
+    designate = StateTransition()
+
+    def default_start(self, fields):
+        pool = Pool()
+        Date = pool.get('ir.date')
+        pledge = self.record
+        remaining = pledge.remaining_amount
+        with Transaction().set_context(company=pledge.company.id):
+            today = Date.today()
+        return {
+            'pledge': pledge.id,
+            'currency': pledge.currency.id,
+            'remaining_amount': remaining,
+            'amount': max(remaining, Decimal(0)),
+            'date': today,
+            'description': pledge.description or pledge.rec_name,
+            }
+
+    def transition_designate(self):
+        pool = Pool()
+        FundLine = pool.get('commons.fund.line')
+        Pledge = pool.get('commons.pledge')
+        pledge = self.record
+        check_required(self.start)
+        if pledge.funding_type != 'host_share':
+            raise PledgeError(gettext(
+                    'commons_fund.msg_pledge_designate_funder',
+                    pledge=pledge.rec_name))
+        pledge.check_remaining(self.start.amount)
+        FundLine.book([pledge._designation(
+                    self.start.amount, self.start.date,
+                    self.start.description)])
+        Pledge.process([pledge])
+        return 'end'

@@ -104,13 +104,20 @@ class Resource(CheckValuesMixin, DeactivableMixin, ModelSQL, ModelView):
             help="The money received or allocated for the resource "
             "during the fiscal year."),
         'get_funding')
+    host_share_amount = fields.Function(Monetary(
+            "Host's Share", currency='currency', digits='currency',
+            help="The host's own resources designated for the resource "
+            "during the fiscal year, apart from the funders' money."),
+        'get_funding')
     gap_amount = fields.Function(Monetary(
             "Gap", currency='currency', digits='currency',
-            help="The part of the need not yet received."),
+            help="The part of the need covered neither by what was "
+            "received nor by the host's share."),
         'get_funding')
     coverage = fields.Function(fields.Float(
             "Coverage", digits=(1, 4),
-            help="The share of the need already received."),
+            help="The share of the need covered by what was received and "
+            "by the host's share."),
         'get_funding')
 
     @classmethod
@@ -226,7 +233,8 @@ class Resource(CheckValuesMixin, DeactivableMixin, ModelSQL, ModelView):
         line = FundLine.__table__()
 
         amounts = {n: defaultdict(Decimal) for n in [
-                'need_amount', 'pledged_amount', 'received_amount']}
+                'need_amount', 'pledged_amount', 'received_amount',
+                'host_share_amount']}
         fiscalyear = cls._funding_fiscalyear()
         if fiscalyear:
             ids = [r.id for r in resources]
@@ -251,6 +259,13 @@ class Resource(CheckValuesMixin, DeactivableMixin, ModelSQL, ModelView):
                         & (line.date >= fiscalyear.start_date)
                         & (line.date <= fiscalyear.end_date),
                         group_by=line.resource)),
+                ('host_share_amount', line.select(
+                        line.resource, Sum(line.amount).as_('amount'),
+                        where=in_(line.resource, ids)
+                        & (line.kind == 'host')
+                        & (line.date >= fiscalyear.start_date)
+                        & (line.date <= fiscalyear.end_date),
+                        group_by=line.resource)),
                 ]
             for name, query in queries:
                 if backend.name == 'sqlite':
@@ -265,14 +280,19 @@ class Resource(CheckValuesMixin, DeactivableMixin, ModelSQL, ModelView):
                 amounts['need_amount'][resource.id] or Decimal(0))
             received = currency.round(
                 amounts['received_amount'][resource.id] or Decimal(0))
+            host_share = currency.round(
+                amounts['host_share_amount'][resource.id] or Decimal(0))
+            # The host's own share covers the need as the funders' money
+            covered = received + host_share
             values = {
                 'need_amount': need_amount,
                 'pledged_amount': currency.round(
                     amounts['pledged_amount'][resource.id] or Decimal(0)),
                 'received_amount': received,
-                'gap_amount': max(need_amount - received, Decimal(0)),
+                'host_share_amount': host_share,
+                'gap_amount': max(need_amount - covered, Decimal(0)),
                 'coverage': (
-                    float(received / need_amount) if need_amount else None),
+                    float(covered / need_amount) if need_amount else None),
                 }
             for name in names:
                 result[name][resource.id] = values[name]

@@ -1,11 +1,7 @@
 # This file is part of Tryton.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 from collections import defaultdict
-from decimal import ROUND_HALF_EVEN, Decimal
-
-from sql import Column
-from sql.aggregate import Sum
-from sql.functions import CurrentTimestamp
+from decimal import Decimal
 
 from trytond import backend
 from trytond.i18n import gettext
@@ -14,31 +10,15 @@ from trytond.model.exceptions import AccessError
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, PYSONEncoder
-from trytond.tools import grouped_slice, sqlite_apply_types
+from trytond.tools import sqlite_apply_types
 from trytond.transaction import (
     Transaction, check_access, without_check_access)
 from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
 
+from .attribution import ORIGINS
 from .exceptions import YearEndError
-from .model import CheckWizardMixin, LockMixin
-
-# The origins of dedicated funds in the order spending uses them
-ORIGINS = [
-    ('subsidy', "Subsidies (194)"),
-    ('organisation', "Other Organisations (195)"),
-    ('generosity', "Public Generosity (196)"),
-    ]
-# The origin of the money of each funding type of pledges
-FUNDING_TYPE_ORIGINS = {
-    'subsidy': 'subsidy',
-    'donation': 'generosity',
-    # Mécénat is a resource of public generosity (7542 under 754)
-    'sponsorship': 'generosity',
-    'organisation_contribution': 'organisation',
-    'membership': 'organisation',
-    'service': 'organisation',
-    }
+from .model import BulkInsertMixin, CheckWizardMixin, LockMixin
 
 
 class FiscalYear(LockMixin, metaclass=PoolMeta):
@@ -82,7 +62,7 @@ class FiscalYear(LockMixin, metaclass=PoolMeta):
                     fiscalyear=changed[0].rec_name))
 
 
-class Dedicated(ModelSQL, ModelView):
+class Dedicated(BulkInsertMixin, ModelSQL, ModelView):
     "The annex of dedicated funds: one row per fiscal year, fund and origin"
     __name__ = 'commons.fund.dedicated'
     __string__ = "Dedicated Funds"
@@ -180,81 +160,6 @@ class Dedicated(ModelSQL, ModelView):
     def origins(cls):
         "The origins in the order spending uses them"
         return [o for o, _ in ORIGINS]
-
-    @classmethod
-    def get_origin(cls, kind, funding_type):
-        """Return the origin of the fund lines of kind whose pledge has
-        funding_type (None without pledge), or None for spending.
-
-        Lines without a pledge (reciprocity, allocations received, receipts
-        invoiced without a pledge) are contributions of other organisations.
-        """
-        if cls.is_spending(kind):
-            return None
-        if funding_type:
-            return FUNDING_TYPE_ORIGINS.get(funding_type, 'organisation')
-        return 'organisation'
-
-    @classmethod
-    def is_spending(cls, kind, sign=None):
-        """Tell if the fund lines of kind and sign (-1 or 1) are spending.
-
-        An allocation given by a fund (negative) is spent by it; the fund
-        that receives it (positive) gets a resource."""
-        if kind == 'expense':
-            return True
-        if kind == 'allocation':
-            return sign is not None and sign < 0
-        return False
-
-    @classmethod
-    def _get_activity_query(cls, company, start_date, end_date):
-        "Return the query of the fund ledger of the period by kind and type"
-        pool = Pool()
-        Fund = pool.get('commons.fund')
-        FundLine = pool.get('commons.fund.line')
-        Pledge = pool.get('commons.pledge')
-        line = FundLine.__table__()
-        fund = Fund.__table__()
-        pledge = Pledge.__table__()
-        return (line
-            .join(fund, condition=line.fund == fund.id)
-            .join(pledge, 'LEFT', condition=line.pledge == pledge.id)
-            .select(
-                line.fund, line.kind, pledge.funding_type,
-                Sum(line.amount, filter_=line.amount > 0).as_('positive'),
-                Sum(line.amount, filter_=line.amount < 0).as_('negative'),
-                where=(fund.company == company.id)
-                & (line.date >= start_date) & (line.date <= end_date),
-                group_by=[line.fund, line.kind, pledge.funding_type]))
-
-    @classmethod
-    def get_activity(cls, company, start_date, end_date):
-        """Return the resources by fund and origin and the spending by fund
-        of the fund ledger between the dates"""
-        cursor = Transaction().connection.cursor()
-        query = cls._get_activity_query(company, start_date, end_date)
-        if backend.name == 'sqlite':
-            sqlite_apply_types(query, [None, None, None, 'NUMERIC', 'NUMERIC'])
-        cursor.execute(*query)
-        resources = defaultdict(lambda: defaultdict(Decimal))
-        spending = defaultdict(Decimal)
-        # One row per fund, kind and funding type: not the ledger lines
-        for fund_id, kind, funding_type, positive, negative in cursor:
-            amounts = [(1, positive), (-1, negative)]
-            if kind == 'allocation':
-                # An allocation and its reversal in the year cancel out
-                net = (positive or 0) + (negative or 0)
-                amounts = [(1 if net > 0 else -1, net)]
-            for sign, amount in amounts:
-                if not amount:
-                    continue
-                if cls.is_spending(kind, sign):
-                    spending[fund_id] -= amount
-                else:
-                    origin = cls.get_origin(kind, funding_type)
-                    resources[fund_id][origin] += amount
-        return resources, spending
 
     @classmethod
     def get_closings(cls, fiscalyear):
@@ -359,47 +264,11 @@ class Dedicated(ModelSQL, ModelView):
                         previous=previous.rec_name))
 
     @classmethod
-    def compute(cls, opening, resources, spending):
-        """Return by origin the used, spent and reported amounts of a fund.
-
-        opening and resources are dictionaries by origin, spending the
-        amount spent by the fund in the year.  Spending uses the opening
-        first, then the resources of the year, origin by origin in the order
-        of origins(); resources that are negative (refunds of money received
-        in an earlier year) use the opening of their own origin first."""
-        origins = cls.origins()
-        opening = {o: opening.get(o, Decimal(0)) for o in origins}
-        resources = {o: resources.get(o, Decimal(0)) for o in origins}
-        used = dict.fromkeys(origins, Decimal(0))
-        spent = dict.fromkeys(origins, Decimal(0))
-        left = dict(opening)
-        for origin in origins:
-            if resources[origin] < 0:
-                take = min(-resources[origin], max(left[origin], 0))
-                used[origin] += take
-                left[origin] -= take
-                resources[origin] += take
-        remaining = max(spending, Decimal(0))
-        for origin in origins:
-            take = min(remaining, max(left[origin], 0))
-            used[origin] += take
-            spent[origin] += take
-            left[origin] -= take
-            remaining -= take
-        reported = dict(resources)
-        for origin in origins:
-            take = min(remaining, max(reported[origin], 0))
-            spent[origin] += take
-            reported[origin] -= take
-            remaining -= take
-        return used, spent, reported
-
-    @classmethod
     def close_fiscalyear(cls, fiscalyear):
         """Post the year end of the dedicated funds of the fiscal year and
         write the annex.  Return the move, or None if nothing moved."""
         pool = Pool()
-        Currency = pool.get('currency.currency')
+        Attribution = pool.get('commons.fund.attribution')
         FiscalYear = pool.get('account.fiscalyear')
         Fund = pool.get('commons.fund')
         Move = pool.get('account.move')
@@ -410,20 +279,12 @@ class Dedicated(ModelSQL, ModelView):
         fiscalyear = FiscalYear(fiscalyear.id)
         cls.check_year_end(fiscalyear)
         company = fiscalyear.company
-        # Currency.round reads the rounding of the record at each call
-        factor = company.currency.rounding
-
-        def round_(amount):
-            return Currency._round(amount, factor, ROUND_HALF_EVEN)
-
         if previous:
-            openings, previous_spent = cls.get_closings(previous)
+            _, previous_spent = cls.get_closings(previous)
         else:
-            openings, previous_spent = {}, {}
-        resources, spending = cls.get_activity(
-            company, fiscalyear.start_date, fiscalyear.end_date)
+            previous_spent = {}
+        attribution = Attribution.get_attribution(fiscalyear)
 
-        fund_ids = sorted(set(openings) | set(resources) | set(spending))
         cursor = Transaction().connection.cursor()
         fund = Fund.__table__()
         cursor.execute(*fund.select(
@@ -431,43 +292,42 @@ class Dedicated(ModelSQL, ModelView):
                 where=fund.company == company.id))
         fund_resources = dict(cursor)
 
-        rows = []
+        def row(fund_id, origin, amounts):
+            return {
+                **amounts,
+                'company': company.id,
+                'fiscalyear': fiscalyear.id,
+                'fund': fund_id,
+                'resource': fund_resources.get(fund_id),
+                'origin': origin,
+                }
+        rows, details = [], []
         totals = defaultdict(lambda: {
                 'used': Decimal(0), 'reported': Decimal(0)})
-        for fund_id in fund_ids:
-            opening = openings.get(fund_id, {})
-            used, spent, reported = cls.compute(
-                opening, resources.get(fund_id, {}),
-                spending.get(fund_id, Decimal(0)))
+        for fund_id, shares in sorted(attribution.items()):
+            by_origin = defaultdict(lambda: dict.fromkeys(
+                    ['opening', 'year_resources', 'spent', 'used',
+                        'reported', 'closing'], Decimal(0)))
+            for (origin, pledge_id), amounts in sorted(shares.items()):
+                details.append({
+                        **row(fund_id, origin, amounts),
+                        'pledge': pledge_id or None,
+                        })
+                for name, amount in amounts.items():
+                    by_origin[origin][name] += amount
             fund_rows = []
             for origin in cls.origins():
-                values = {
-                    'opening': round_(opening.get(origin, Decimal(0))),
-                    'year_resources': round_(
-                        resources.get(fund_id, {}).get(origin, Decimal(0))),
-                    'spent': round_(spent[origin]),
-                    'used': round_(used[origin]),
-                    'reported': round_(reported[origin]),
-                    }
-                if not any(values.values()):
+                if origin not in by_origin:
                     continue
-                values['closing'] = (
-                    values['opening'] - values['used'] + values['reported'])
-                values.update({
-                        'company': company.id,
-                        'fiscalyear': fiscalyear.id,
-                        'fund': fund_id,
-                        'resource': fund_resources.get(fund_id),
-                        'origin': origin,
-                        })
-                totals[origin]['used'] += values['used']
-                totals[origin]['reported'] += values['reported']
-                fund_rows.append(values)
+                amounts = by_origin[origin]
+                totals[origin]['used'] += amounts['used']
+                totals[origin]['reported'] += amounts['reported']
+                fund_rows.append(row(fund_id, origin, amounts))
+            spent = sum(a['spent'] for a in shares.values())
             dormant = (
                 sum(r['opening'] for r in fund_rows) > 0
                 and sum(r['closing'] for r in fund_rows) > 0
-                and not spending.get(fund_id)
-                and not previous_spent.get(fund_id))
+                and not spent and not previous_spent.get(fund_id))
             for values in fund_rows:
                 values['dormant'] = bool(dormant)
             rows.extend(fund_rows)
@@ -476,33 +336,15 @@ class Dedicated(ModelSQL, ModelView):
         if move:
             move.save()
             Move.post([move])
-            for values in rows:
+            for values in rows + details:
                 values['move'] = move.id
         cls._insert(rows)
+        for values in details:
+            values.pop('move', None)
+        Attribution._insert(details)
         with without_check_access():
             FiscalYear.write([fiscalyear], {'commons_year_end': True})
         return move
-
-    @classmethod
-    def _insert(cls, rows):
-        """Insert the rows computed by the year end in bulk.
-
-        The values are computed here, never typed: the validation of the
-        ORM's create (which instantiates every Many2One of every row) would
-        cost more than the year end itself."""
-        table = cls.__table__()
-        cursor = Transaction().connection.cursor()
-        names = [
-            'company', 'fiscalyear', 'fund', 'resource', 'origin',
-            'opening', 'year_resources', 'spent', 'used', 'reported',
-            'closing', 'dormant', 'move']
-        columns = [Column(table, n) for n in names] + [
-            table.create_uid, table.create_date]
-        user = Transaction().user
-        for sub_rows in grouped_slice(rows, 1000):
-            cursor.execute(*table.insert(columns, [
-                        [r.get(n) for n in names] + [user, CurrentTimestamp()]
-                        for r in sub_rows]))
 
     @classmethod
     def get_move(cls, fiscalyear, totals):
@@ -567,6 +409,7 @@ class Dedicated(ModelSQL, ModelView):
         """Cancel the year end of the fiscal year: reverse its move and
         delete its rows.  Refused once a later year end exists."""
         pool = Pool()
+        Attribution = pool.get('commons.fund.attribution')
         FiscalYear = pool.get('account.fiscalyear')
         Move = pool.get('account.move')
         FiscalYear.lock([fiscalyear])
@@ -586,6 +429,7 @@ class Dedicated(ModelSQL, ModelView):
                     fiscalyear=fiscalyear.rec_name,
                     later=later[0].rec_name))
         rows = cls.search([('fiscalyear', '=', fiscalyear.id)])
+        details = Attribution.search([('fiscalyear', '=', fiscalyear.id)])
         moves = list({r.move for r in rows if r.move})
         cancel_moves = []
         for move in moves:
@@ -595,6 +439,7 @@ class Dedicated(ModelSQL, ModelView):
         with without_check_access(), \
                 Transaction().set_context(_commons_year_end=True):
             cls.delete(rows)
+            Attribution.delete(details)
             FiscalYear.write([fiscalyear], {'commons_year_end': False})
         return cancel_moves
 
@@ -602,6 +447,7 @@ class Dedicated(ModelSQL, ModelView):
     def get_summary(cls, fiscalyear):
         "Return the text that tells what the year end will do or did"
         pool = Pool()
+        Attribution = pool.get('commons.fund.attribution')
         Lang = pool.get('ir.lang')
         if not fiscalyear:
             return ''
@@ -618,16 +464,17 @@ class Dedicated(ModelSQL, ModelView):
                 funds=len(closings),
                 closing=amount(
                     a for c in closings.values() for a in c.values()))
-        resources, spending = cls.get_activity(
+        activity = Attribution.get_activity(
             fiscalyear.company, fiscalyear.start_date, fiscalyear.end_date)
         previous = cls.previous_fiscalyear(fiscalyear)
         return gettext(
             'commons_fund.msg_year_end_summary',
             fiscalyear=fiscalyear.rec_name,
-            funds=len(set(resources) | set(spending)),
+            funds=len(activity),
             resources=amount(
-                a for r in resources.values() for a in r.values()),
-            spending=amount(spending.values()),
+                a for v in activity.values()
+                for a in v['resources'].values()),
+            spending=amount(v['spending'] for v in activity.values()),
             previous=previous.rec_name if previous else '-')
 
 
