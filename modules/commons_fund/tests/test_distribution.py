@@ -9,8 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trytond.modules.commons_fund.distribution import (
-    GRADES, capped_proportional, largest_remainder, majority_ranking,
-    median_grade, priority, proportional, quadratic_match)
+    GRADES, attribute, capped_proportional, grouped_proportional,
+    largest_remainder, majority_ranking, median_grade, priority,
+    proportional, quadratic_match)
 
 CENT = Decimal('0.01')
 
@@ -32,6 +33,15 @@ contributions = st.dictionaries(
 rates = st.one_of(
     st.none(), st.decimals(
         min_value=Decimal('0.05'), max_value=Decimal('1'), places=2))
+
+
+cents = st.decimals(
+    min_value=Decimal('0'), max_value=Decimal('100000'), places=2,
+    allow_nan=False, allow_infinity=False)
+# (origin, pledge) keys as the attribution of a fund uses them
+sources = st.tuples(
+    st.sampled_from(['subsidy', 'organisation', 'generosity', 'host']),
+    st.integers(min_value=0, max_value=20))
 
 
 def shuffled(mapping, seed):
@@ -203,6 +213,128 @@ class DistributionTestCase(unittest.TestCase):
         self.assertEqual(matches, {
                 'A': Decimal(300), 'B': Decimal(300),
                 'C': Decimal(200), 'D': Decimal(200)})
+
+    @settings(deadline=None, max_examples=200)
+    @given(total=cents, weights=st.dictionaries(sources, cents, max_size=12))
+    def test_grouped_proportional(self, total, weights):
+        "Grouped shares sum to the total and each group to its rounding"
+        total = min(total, sum(weights.values(), Decimal(0)))
+        result = grouped_proportional(total, weights, CENT)
+        if not any(weights.values()) or not total:
+            self.assertFalse(any(result.values()))
+            return
+        self.assertEqual(sum(result.values()), total)
+        groups = {}
+        for (group, _), weight in weights.items():
+            groups[group] = groups.get(group, Decimal(0)) + weight
+        by_group = proportional(total, groups, CENT)
+        for key, amount in result.items():
+            self.assertGreaterEqual(amount, 0)
+            self.assertLessEqual(amount, weights[key])
+        for group, amount in by_group.items():
+            self.assertEqual(
+                sum(a for k, a in result.items() if k[0] == group), amount)
+
+    @settings(deadline=None, max_examples=300)
+    @given(
+        opening=st.dictionaries(sources, cents, max_size=8),
+        resources=st.dictionaries(sources, cents, max_size=8),
+        refunds=st.dictionaries(sources, cents, max_size=3),
+        spending=cents,
+        named=st.dictionaries(sources, cents, max_size=3),
+        seed=st.integers())
+    def test_attribute(
+            self, opening, resources, refunds, spending, named, seed):
+        "The spending charged sums to the cent and nothing goes negative"
+        resources = dict(resources)
+        for key, amount in refunds.items():
+            resources[key] = resources.get(key, Decimal(0)) - amount
+        deferred = {k for k in set(opening) | set(resources) | set(named)
+            if k[0] == 'host'}
+        result = attribute(
+            opening, resources, spending, CENT, named=named,
+            deferred=deferred)
+        available = sum((
+                max(opening.get(k, 0) + resources.get(k, 0), 0)
+                for k in result), Decimal(0))
+        spent = sum((s for _, s, _ in result.values()), Decimal(0))
+        self.assertTrue(is_quantum(spent, CENT))
+        # All the spending is charged, unless there is not enough money
+        self.assertEqual(spent, min(spending, available))
+        self.assertLessEqual(spent, spending)
+        for key, (used, spent_, reported) in result.items():
+            self.assertGreaterEqual(used, 0)
+            self.assertGreaterEqual(spent_, 0)
+            closing = opening.get(key, Decimal(0)) - used + reported
+            if resources.get(key, 0) >= 0:
+                self.assertGreaterEqual(reported, 0)
+                self.assertGreaterEqual(closing, 0)
+            # Every euro of the key is either left or spent
+            self.assertEqual(
+                opening.get(key, Decimal(0)) + resources.get(key, Decimal(0))
+                - spent_, closing)
+        self.assertEqual(attribute(
+                shuffled(opening, seed), shuffled(resources, seed),
+                spending, CENT, named=shuffled(named, seed),
+                deferred=deferred), result)
+
+    def test_attribute_loot(self):
+        "LOOT's 400 EUR of 2023: in proportion to what each brought"
+        result = attribute({}, {
+                ('generosity', 1): Decimal('2850.00'),
+                ('organisation', 2): Decimal('1387.00'),
+                ('host', 3): Decimal('1140.00'),
+                }, Decimal(400), CENT, deferred={('host', 3)})
+        # 400 * 2850 / 5377 = 212.014..., 400 * 1387 / 5377 = 103.180...,
+        # 400 * 1140 / 5377 = 84.805...: the cent left goes to the host
+        self.assertEqual({k: s for k, (_, s, _) in result.items()}, {
+                ('generosity', 1): Decimal('212.01'),
+                ('organisation', 2): Decimal('103.18'),
+                ('host', 3): Decimal('84.81'),
+                })
+
+    def test_attribute_opening_first(self):
+        "The opening is used first, in proportion, then the year"
+        result = attribute({
+                ('subsidy', 1): Decimal(400),
+                ('generosity', 2): Decimal(500),
+                ('host', 4): Decimal(100),
+                }, {
+                ('subsidy', 3): Decimal(300),
+                }, Decimal(1000), CENT, deferred={('host', 4)})
+        # 900 of dedicated opening, then 100 shared by the 300 of the year
+        # and the 100 of the host's opening, which is not dedicated
+        self.assertEqual(result, {
+                ('generosity', 2): (Decimal(500), Decimal(500), Decimal(0)),
+                ('host', 4): (Decimal(25), Decimal(25), Decimal(0)),
+                ('subsidy', 1): (Decimal(400), Decimal(400), Decimal(0)),
+                ('subsidy', 3): (Decimal(0), Decimal(75), Decimal(225)),
+                })
+
+    def test_attribute_named(self):
+        "Spending that names its pledge uses that pledge first"
+        result = attribute({
+                ('subsidy', 1): Decimal(400),
+                }, {
+                ('generosity', 2): Decimal(500),
+                ('subsidy', 3): Decimal(300),
+                }, Decimal(700), CENT, named={('generosity', 2): Decimal(600)})
+        # 500 named to the gift, the 100 above it is shared: opening first
+        self.assertEqual(result, {
+                ('generosity', 2): (Decimal(0), Decimal(500), Decimal(0)),
+                ('subsidy', 1): (Decimal(200), Decimal(200), Decimal(0)),
+                ('subsidy', 3): (Decimal(0), Decimal(0), Decimal(300)),
+                })
+
+    def test_attribute_refund(self):
+        "Money given back uses the opening of its own pledge"
+        result = attribute(
+            {('subsidy', 1): Decimal(400), ('generosity', 2): Decimal(100)},
+            {('subsidy', 1): Decimal(-150)}, Decimal(0), CENT)
+        self.assertEqual(result, {
+                ('generosity', 2): (Decimal(0), Decimal(0), Decimal(0)),
+                ('subsidy', 1): (Decimal(150), Decimal(0), Decimal(0)),
+                })
 
     def test_largest_remainder_ties(self):
         "Largest remainder gives the cents left to the largest remainders"
