@@ -192,7 +192,9 @@ class Attribution(BulkInsertMixin, ModelSQL, ModelView):
             .join(fund, condition=line.fund == fund.id)
             .join(pledge, 'LEFT', condition=line.pledge == pledge.id)
             .select(
-                line.fund, line.pledge, pledge.funding_type, line.kind,
+                line.fund.as_('fund'), line.pledge.as_('pledge'),
+                pledge.funding_type.as_('funding_type'),
+                line.kind.as_('kind'),
                 Sum(line.amount, filter_=line.amount > 0).as_('positive'),
                 Sum(line.amount, filter_=line.amount < 0).as_('negative'),
                 where=where,
@@ -261,8 +263,9 @@ class Attribution(BulkInsertMixin, ModelSQL, ModelView):
             if sub_ids is not None:
                 where &= fields.SQL_OPERATORS['in'](table.fund, list(sub_ids))
             query = table.select(
-                table.fiscalyear, table.fund, table.origin, table.pledge,
-                *[getattr(table, n) for n in AMOUNTS],
+                table.fiscalyear.as_('fiscalyear'), table.fund.as_('fund'),
+                table.origin.as_('origin'), table.pledge.as_('pledge'),
+                *[getattr(table, n).as_(n) for n in AMOUNTS],
                 where=where)
             if backend.name == 'sqlite':
                 sqlite_apply_types(
