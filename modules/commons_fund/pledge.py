@@ -587,17 +587,11 @@ class Pledge(CheckValuesMixin, Workflow, ModelSQL, ModelView):
     @Workflow.transition('cancelled')
     def cancel(cls, pledges):
         pool = Pool()
-        Date = pool.get('ir.date')
         FundLine = pool.get('commons.fund.line')
         designations = []
         for pledge in pledges:
             if pledge.funding_type == 'host_share':
-                if pledge.designated_amount:
-                    with Transaction().set_context(
-                            company=pledge.company.id):
-                        today = Date.today()
-                    designations.append(
-                        pledge._designation(-pledge.designated_amount, today))
+                designations.extend(pledge._get_designation_reversals())
                 continue
             if pledge.invoiced_amount or pledge.received_amount:
                 raise PledgeError(gettext(
@@ -633,6 +627,36 @@ class Pledge(CheckValuesMixin, Workflow, ModelSQL, ModelView):
     @ModelView.button_action('commons_fund.wizard_pledge_designate')
     def designate(cls, pledges):
         pass
+
+    def _get_designation_reversals(self):
+        """Return the values of the fund lines that reverse the designations
+        of the host's share: at their date, or today once their fiscal year
+        is closed"""
+        pool = Pool()
+        Date = pool.get('ir.date')
+        FiscalYear = pool.get('account.fiscalyear')
+        FundLine = pool.get('commons.fund.line')
+        with Transaction().set_context(company=self.company.id):
+            today = Date.today()
+        amounts = defaultdict(Decimal)
+        for line in FundLine.search([
+                    ('pledge', '=', self.id),
+                    ('kind', '=', 'host'),
+                    ]):
+            date = line.date
+            fiscalyears = FiscalYear.search([
+                    ('company', '=', self.company.id),
+                    ('start_date', '<=', date),
+                    ('end_date', '>=', date),
+                    ('state', '=', 'open'),
+                    ('commons_year_end', '=', False),
+                    ], limit=1)
+            if not fiscalyears:
+                date = today
+            amounts[date] -= line.amount
+        return [
+            self._designation(amount, date)
+            for date, amount in sorted(amounts.items()) if amount]
 
     def _designation(self, amount, date, description=None):
         "Return the values of the fund line that designates the host's share"

@@ -290,7 +290,8 @@ class Resource(CheckValuesMixin, DeactivableMixin, ModelSQL, ModelView):
                     amounts['pledged_amount'][resource.id] or Decimal(0)),
                 'received_amount': received,
                 'host_share_amount': host_share,
-                'gap_amount': max(need_amount - covered, Decimal(0)),
+                'gap_amount': currency.round(
+                    max(need_amount - covered, Decimal(0))),
                 'coverage': (
                     float(covered / need_amount) if need_amount else None),
                 }
