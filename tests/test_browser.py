@@ -132,7 +132,7 @@ def test_resources_show_loot_coverage(served, page, browser):
             if c.strip() and c.strip() != '€']
         assert cells == [
             'LOOT', 'Logiciel LOOT',
-            '5,600.00', '5,600.00', '5,600.00', '0.00', '100.00%'], cells
+            '5,600.00', '5,600.00', '4,460.00', '0.00', '100.00%'], cells
         dokos = tab.locator('tr', has=page.locator('text="DOKOS"'))
         expect(dokos).to_contain_text('0.00%')
     finally:

@@ -218,6 +218,7 @@ def resource_rows(company, fiscalyear, code=None):
                 'description': need.description,
                 'amount': str(need.amount),
                 })
+    funders = Funding.get_funders(rows)
     result = []
     for row in rows:
         resource = row.resource
@@ -236,12 +237,22 @@ def resource_rows(company, fiscalyear, code=None):
                 'need': str(row.need),
                 'pledged': str(row.pledged),
                 'received': str(row.received),
+                'host_share': str(row.host_share),
                 'spent': str(row.spent),
                 'available': str(row.available),
                 'gap': str(row.gap),
                 'coverage': (
                     round(row.coverage, 4) if row.coverage is not None
                     else None),
+                'funders': [{
+                        'origin': f['origin'],
+                        'funder': f['funder'],
+                        'anonymised': f['anonymised'],
+                        'opening': str(f['opening']),
+                        'resources': str(f['year_resources']),
+                        'spent': str(f['spent']),
+                        'closing': str(f['closing']),
+                        } for f in funders[row.id]],
                 })
     return result
 

@@ -10,14 +10,13 @@ from sql.functions import Round
 
 from trytond import backend
 from trytond.model import ModelSQL, ModelView, fields
-from trytond.modules.commons_fund.aggregate import sum_by
 from trytond.modules.commons_fund.fund import _in_ids
 from trytond.modules.commons_fund.model import context_id
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.tools import sqlite_apply_types
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 # The id of a resource funding row is made of the resource and the fiscal
 # year ids, both 31-bit integers.
@@ -116,6 +115,11 @@ class ResourceFunding(_ContextMixin, ModelSQL, ModelView):
             help="The money moved to the resource by allocations during "
             "the year, included in what was received."),
         'get_amounts')
+    host_share = fields.Function(Monetary(
+            "Host's Share", currency='currency', digits='currency',
+            help="The host's own resources designated for the resource "
+            "during the year, apart from the funders' money."),
+        'get_amounts')
     spent = fields.Function(Monetary(
             "Spent", currency='currency', digits='currency',
             help="The money paid out for the resource during the year."),
@@ -181,6 +185,7 @@ class ResourceFunding(_ContextMixin, ModelSQL, ModelView):
             'need': 'need_amount',
             'pledged': 'pledged_amount',
             'received': 'received_amount',
+            'host_share': 'host_share_amount',
             'gap': 'gap_amount',
             'coverage': 'coverage',
             }
@@ -231,6 +236,62 @@ class ResourceFunding(_ContextMixin, ModelSQL, ModelView):
                     result[name][record.id] = value
         return result
 
+    @classmethod
+    def get_funders(cls, records):
+        """Return by record id who brought the money of the resource's
+        earmarked funds and what of it the year spent, by the attribution
+        rule: one dict by origin and funder, the parties that are neither
+        organisations nor consenting persons anonymised together"""
+        pool = Pool()
+        Attribution = pool.get('commons.fund.attribution')
+        Fund = pool.get('commons.fund')
+        Pledge = pool.get('commons.pledge')
+        names = ['opening', 'year_resources', 'spent', 'closing']
+        by_year = defaultdict(list)
+        for record in records:
+            by_year[record.fiscalyear].append(record)
+        result = {}
+        for fiscalyear, year_records in by_year.items():
+            with without_check_access():
+                funds = Fund.search([
+                        ('type', '=', 'earmarked'),
+                        ('resource', 'in', [
+                                r.resource.id for r in year_records]),
+                        ])
+                attribution = Attribution.get_attribution(
+                    fiscalyear, [f.id for f in funds])
+                pledges = {p.id: p for p in Pledge.browse(list({
+                                k[1] for a in attribution.values()
+                                for k in a if k[1]}))}
+            totals = defaultdict(lambda: dict.fromkeys(names, Decimal(0)))
+            for fund in funds:
+                for (origin, pledge_id), amounts in attribution.get(
+                        fund.id, {}).items():
+                    party = (
+                        pledges[pledge_id].funder if pledge_id else None)
+                    named = bool(party) and bool(
+                        party.commons_organisation
+                        or party.commons_public_consent)
+                    key = (
+                        fund.resource.id, origin,
+                        party.name if named else None,
+                        bool(party) and not named)
+                    for name in names:
+                        totals[key][name] += amounts[name]
+            for record in year_records:
+                round_ = record.currency.round
+                result[record.id] = [{
+                        'origin': origin,
+                        'funder': funder,
+                        'anonymised': anonymised,
+                        **{n: round_(a) for n, a in amounts.items()},
+                        } for (resource_id, origin, funder, anonymised),
+                    amounts in sorted(
+                        totals.items(), key=lambda i: (
+                            i[0][1], i[0][3], i[0][2] or ''))
+                    if resource_id == record.resource.id]
+        return result
+
     def get_rec_name(self, name):
         return '%s - %s' % (self.resource.rec_name, self.fiscalyear.rec_name)
 
@@ -242,7 +303,7 @@ class ResourceFunding(_ContextMixin, ModelSQL, ModelView):
         "Tell if there is nothing to report for the resource in the year"
         return not any([
                 self.need, self.pledged, self.received, self.spent,
-                self.fees])
+                self.fees, self.host_share])
 
 
 class FunderSummary(_ContextMixin, ModelSQL, ModelView):
@@ -279,12 +340,14 @@ class FunderSummary(_ContextMixin, ModelSQL, ModelView):
         help="What the fund keeps of those receipts.")
     spent = fields.Function(Monetary(
             "Spent", currency='currency', digits='currency',
-            help="The funder's share of what the fund spent during the "
-            "year, in proportion to what it brought."),
+            help="What the fund spent of the money of those pledges up to "
+            "the current fiscal year, by the attribution rule of the "
+            "fund."),
         'get_spent')
     remaining = fields.Function(Monetary(
             "Remaining", currency='currency', digits='currency',
-            help="What is left of the funder's money."),
+            help="What is left of the money of those pledges: in the "
+            "dedicated funds at the end of a closed year."),
         'get_spent')
 
     @classmethod
@@ -298,8 +361,10 @@ class FunderSummary(_ContextMixin, ModelSQL, ModelView):
 
     @classmethod
     def _pledge_where(cls, pledge):
-        return pledge.state.in_(['confirmed', 'done']) & cls._context_where(
-            pledge.company, pledge.fiscalyear)
+        # The host's own share is not a funder's money
+        return (pledge.state.in_(['confirmed', 'done'])
+            & (pledge.funding_type != 'host_share')
+            & cls._context_where(pledge.company, pledge.fiscalyear))
 
     @classmethod
     def table_query(cls):
@@ -347,47 +412,78 @@ class FunderSummary(_ContextMixin, ModelSQL, ModelView):
 
     @classmethod
     def get_spent(cls, records, names):
-        """Share the spending of each fund in the year between its funders
-        in proportion to what each brought for the year"""
+        """Sum what the attribution rule of the funds charged to the pledges
+        of each row, from their first year to the current one"""
         pool = Pool()
-        FundLine = pool.get('commons.fund.line')
+        Attribution = pool.get('commons.fund.attribution')
         Pledge = pool.get('commons.pledge')
         pledge = Pledge.__table__()
+        cursor = Transaction().connection.cursor()
 
-        by_year = defaultdict(list)
+        by_company = defaultdict(list)
         for record in records:
-            by_year[record.fiscalyear].append(record)
+            by_company[record.company].append(record)
         result = {n: {} for n in names}
-        for fiscalyear, year_records in by_year.items():
-            fund_ids = {r.fund.id for r in year_records}
-            spent = sum_by(
-                FundLine, 'fund', fund_ids,
-                where=lambda line: (line.kind == 'expense')
-                & (line.date >= fiscalyear.start_date)
-                & (line.date <= fiscalyear.end_date))
-            pledges = pledge.select(
-                pledge.id,
-                where=(pledge.fiscalyear == fiscalyear.id)
-                & pledge.state.in_(['confirmed', 'done']))
-            brought = sum_by(
-                FundLine, 'fund', fund_ids,
-                where=lambda line: line.kind.in_(['receipt', 'refund', 'fee'])
-                & line.pledge.in_(pledges))
-            for record in year_records:
-                fund_id = record.fund.id
-                total = brought.get(fund_id)
-                if total and total > 0:
-                    share = record.currency.round(
-                        min(-spent[fund_id], total) * record.net / total)
-                else:
-                    share = Decimal(0)
+        for company, company_records in by_company.items():
+            fund_ids = sorted({r.fund.id for r in company_records})
+            pledges = defaultdict(list)
+            cursor.execute(*pledge.select(
+                    pledge.id, pledge.funder, pledge.fund, pledge.resource,
+                    pledge.fiscalyear,
+                    where=fields.SQL_OPERATORS['in'](pledge.fund, fund_ids)
+                    & cls._pledge_where(pledge)))
+            for pledge_id, *key in cursor:
+                pledges[tuple(key)].append(pledge_id)
+            spent, closing = defaultdict(Decimal), defaultdict(Decimal)
+            history = Attribution.get_history(
+                cls._attribution_fiscalyear(company_records), fund_ids,
+                since=cls._first_fiscalyear(company))
+            for _, attribution in history:
+                closing.clear()
+                for shares in attribution.values():
+                    for (_, pledge_id), amounts in shares.items():
+                        spent[pledge_id] += amounts['spent']
+                        closing[pledge_id] += amounts['closing']
+            for record in company_records:
+                ids = pledges[(
+                        record.funder.id, record.fund.id,
+                        record.resource.id if record.resource else None,
+                        record.fiscalyear.id)]
                 values = {
-                    'spent': share,
-                    'remaining': record.net - share,
+                    'spent': sum((spent[i] for i in ids), Decimal(0)),
+                    'remaining': sum((closing[i] for i in ids), Decimal(0)),
                     }
                 for name in names:
                     result[name][record.id] = values[name]
         return result
+
+    @classmethod
+    def _first_fiscalyear(cls, company):
+        pool = Pool()
+        FiscalYear = pool.get('account.fiscalyear')
+        return FiscalYear.search([
+                ('company', '=', company.id),
+                ], order=[('start_date', 'ASC')], limit=1)[0]
+
+    @classmethod
+    def _attribution_fiscalyear(cls, records):
+        """Return the fiscal year up to which the money of the records is
+        followed: the current one, or the latest year of the records"""
+        pool = Pool()
+        Date = pool.get('ir.date')
+        FiscalYear = pool.get('account.fiscalyear')
+        company = records[0].company
+        with Transaction().set_context(company=company.id):
+            today = Date.today()
+        fiscalyears = FiscalYear.search([
+                ('company', '=', company.id),
+                ('start_date', '<=', today),
+                ], order=[('start_date', 'DESC')], limit=1)
+        latest = max(
+            (r.fiscalyear for r in records), key=lambda f: f.start_date)
+        if fiscalyears and fiscalyears[0].start_date > latest.start_date:
+            return fiscalyears[0]
+        return latest
 
     def get_rec_name(self, name):
         return '%s - %s - %s' % (
