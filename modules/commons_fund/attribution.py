@@ -42,6 +42,7 @@ AMOUNTS = [
 
 class Attribution(BulkInsertMixin, ModelSQL, ModelView):
     __name__ = 'commons.fund.attribution'
+    __string__ = "Attribution by Pledge"
     company = fields.Many2One(
         'company.company', "Company", required=True, readonly=True)
     fiscalyear = fields.Many2One(
