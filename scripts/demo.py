@@ -327,6 +327,12 @@ class Demo:
         pay.form.date = date
         pay.execute('choice')
 
+    def designate(self, pledge, date):
+        "Designate the host's own share on its fund: no move"
+        designate = pledge.click('designate')
+        designate.form.date = date
+        designate.execute('designate')
+
     def record_receipt(self, pledge, date):
         receipt = pledge.click('record_receipt')
         receipt.form.date = date
@@ -348,6 +354,9 @@ class Demo:
                 self.pay(invoice, dt.date(*how[2]))
                 way = "invoice %s posted %s, paid %s" % (
                     invoice.number, invoice.invoice_date, dt.date(*how[2]))
+            elif how[0] == 'designate':
+                self.designate(pledge, dt.date(*how[1]))
+                way = "host's share designated %s" % dt.date(*how[1])
             else:
                 self.record_receipt(pledge, dt.date(*how[1]))
                 way = "received %s without invoice" % dt.date(*how[1])
@@ -447,6 +456,9 @@ class Demo:
             elif how[0] == 'receipt':
                 self.record_receipt(pledge, self.date(*how[1]))
                 way = "received without invoice"
+            elif how[0] == 'designate':
+                self.designate(pledge, self.date(*how[1]))
+                way = "host's share designated"
             pledge.reload()
             self.info("%-12s %-38s %9s EUR: %s, %s" % (
                     fund.code, party.name, format_amount(amount), way,

@@ -7,7 +7,8 @@ table of shared/seeds/anis-compte-commun-des-communs.txt ("100 +" users
 are recorded as 100); the split of each need into categories, the stewards
 and the funders of the current year are plausible inventions for the demo.
 The LOOT 2023 funding is the one of the seed: 3,000 EUR through the Fabrique
-Monscobar, 1,460 EUR through the CAE OPTEOS and 1,140 EUR through ANIS.
+Monscobar, 1,460 EUR through the CAE OPTEOS and 1,140 EUR of ANIS's own
+resources (the host's share, designated without any move).
 """
 
 COMPANY = {
@@ -111,26 +112,28 @@ POOLED_FUND = {
 
 # The LOOT 2023 funding of the seed: funder (None for the host itself),
 # funding type, amount, pledge date and how the money comes in:
-# ('invoice', invoice date, payment date) or ('receipt', receipt date).
+# ('invoice', invoice date, payment date), ('receipt', receipt date) or,
+# for the host's own share, ('designate', date of the designation).
 LOOT_2023 = [
     ("Fabrique Monscobar", 'sponsorship', 3000, (2023, 2, 1),
         ('invoice', (2023, 3, 1), (2023, 3, 28))),
     ("CAE OPTEOS", 'organisation_contribution', 1460, (2023, 2, 15),
         ('invoice', (2023, 3, 15), (2023, 4, 12))),
-    (None, 'organisation_contribution', 1140, (2023, 3, 1),
-        ('receipt', (2023, 5, 2))),
+    (None, 'host_share', 1140, (2023, 3, 1),
+        ('designate', (2023, 5, 2))),
     ]
 
 # The current year: fund code (None: the pooled fund), funder, funding
 # type, amount, (month, day) of the pledge, state and how far it went:
 # 'draft', 'confirmed', ('invoice', (month, day)) posted but unpaid,
-# ('paid', (month, day), (month, day)) or ('receipt', (month, day)).
+# ('paid', (month, day), (month, day)), ('receipt', (month, day)) or
+# ('designate', (month, day)) for the host's own share.
 # Invoices are numbered in date order: keep them so.
 CURRENT_YEAR = [
     ('LOOT', "Fabrique Monscobar", 'sponsorship', 3000, (1, 20),
         ('paid', (2, 1), (2, 26))),
-    ('LOOT', None, 'organisation_contribution', 1200, (1, 20),
-        ('receipt', (3, 2))),
+    ('LOOT', None, 'host_share', 1200, (1, 20),
+        ('designate', (3, 2))),
     ('DOKOS', "Région Hauts-de-France", 'subsidy', 40000, (3, 10),
         ('invoice', (4, 1))),
     ('MOVILAB', "CAE OPTEOS", 'organisation_contribution', 2500, (5, 4),
