@@ -4,8 +4,9 @@
 """Benchmark: the year end of dedicated funds over 1,000 funds on PostgreSQL.
 
 Runs ``commons.fund.dedicated.close_fiscalyear`` (what the wizard does: the
-checks, the aggregates of the fund ledger by fund, kind and funding type,
-the annex rows and the posted move) for 2024, then for 2025 whose opening is
+checks, the aggregate of the fund ledger by fund, pledge and kind, the
+attribution of each pledge, the annex rows, their detail by pledge and the
+posted move) for 2024, then for 2025 whose opening is
 2024's closing, and compares it with the raw SQL aggregate of the same fund
 ledger lines, through the same cursor.  It checks that the 19x balances of
 the general ledger equal the annex's closing totals.
@@ -92,7 +93,7 @@ JOIN (
 """
 # The baseline: the same aggregate of the year's lines, without the model
 SQL_BASELINE = """
-SELECT l.fund, l.kind, p.funding_type,
+SELECT l.fund, l.pledge, p.funding_type, l.kind,
     SUM(l.amount) FILTER (WHERE l.amount > 0),
     SUM(l.amount) FILTER (WHERE l.amount < 0)
 FROM commons_fund_line AS l
@@ -100,7 +101,7 @@ JOIN commons_fund AS f ON l.fund = f.id
 LEFT JOIN commons_pledge AS p ON l.pledge = p.id
 WHERE f.company = %(company)s
     AND l.date >= %(start)s AND l.date <= %(end)s
-GROUP BY l.fund, l.kind, p.funding_type
+GROUP BY l.fund, l.pledge, p.funding_type, l.kind
 """
 SQL_LEDGER = """
 SELECT a.code, SUM(ml.credit - ml.debit)
