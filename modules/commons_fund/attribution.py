@@ -6,9 +6,7 @@ from decimal import Decimal
 from sql.aggregate import Sum
 
 from trytond import backend
-from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
-from trytond.model.exceptions import AccessError
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval
@@ -16,7 +14,7 @@ from trytond.tools import grouped_slice, sqlite_apply_types
 from trytond.transaction import Transaction
 
 from .distribution import attribute
-from .model import BulkInsertMixin
+from .model import YearEndRowMixin
 
 # The origins of dedicated funds (ANC 2018-06: 194, 195, 196)
 ORIGINS = [
@@ -40,21 +38,9 @@ AMOUNTS = [
     'opening', 'year_resources', 'spent', 'used', 'reported', 'closing']
 
 
-class Attribution(BulkInsertMixin, ModelSQL, ModelView):
+class Attribution(YearEndRowMixin, ModelSQL, ModelView):
     __name__ = 'commons.fund.attribution'
     __string__ = "Attribution by Pledge"
-    company = fields.Many2One(
-        'company.company', "Company", required=True, readonly=True)
-    fiscalyear = fields.Many2One(
-        'account.fiscalyear', "Fiscal Year", required=True, readonly=True,
-        ondelete='RESTRICT',
-        help="The fiscal year at whose end the row was computed.")
-    fund = fields.Many2One(
-        'commons.fund', "Fund", required=True, readonly=True,
-        ondelete='RESTRICT')
-    resource = fields.Many2One(
-        'commons.resource', "Resource", readonly=True, ondelete='RESTRICT',
-        help="The resource of the earmarked fund.")
     origin = fields.Selection(
         ORIGINS + [('host', "Host's Share")], "Origin", required=True,
         readonly=True, sort=False,
@@ -73,9 +59,6 @@ class Attribution(BulkInsertMixin, ModelSQL, ModelView):
             depends={'company'},
             help="The party of the pledge."),
         'on_change_with_funder')
-    currency = fields.Function(
-        fields.Many2One('currency.currency', "Currency"),
-        'on_change_with_currency')
     opening = Monetary(
         "Opening", currency='currency', digits='currency', readonly=True,
         help="What was left of the money at the start of the year.")
@@ -107,31 +90,13 @@ class Attribution(BulkInsertMixin, ModelSQL, ModelView):
                 Unique(t, t.fiscalyear, t.fund, t.origin, t.pledge),
                 'commons_fund.msg_attribution_unique'),
             ]
-        cls._sql_indexes.update({
-                Index(t, (t.fiscalyear, Index.Range()),
-                    (t.fund, Index.Range())),
-                Index(t, (t.fund, Index.Range())),
-                Index(t, (t.pledge, Index.Range())),
-                })
+        cls._sql_indexes.add(Index(t, (t.pledge, Index.Range())))
         cls._order = [
             ('fiscalyear', 'DESC'),
             ('fund', 'ASC'),
             ('origin', 'ASC'),
             ('id', 'ASC'),
             ]
-
-    @classmethod
-    def check_modification(cls, mode, rows, values=None, external=False):
-        super().check_modification(
-            mode, rows, values=values, external=external)
-        if not Transaction().context.get('_commons_year_end'):
-            raise AccessError(gettext(
-                    'commons_fund.msg_dedicated_modify',
-                    row=rows[0].rec_name))
-
-    @fields.depends('company')
-    def on_change_with_currency(self, name=None):
-        return self.company.currency if self.company else None
 
     @fields.depends('pledge')
     def on_change_with_funder(self, name=None):

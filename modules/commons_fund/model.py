@@ -9,7 +9,8 @@ from sql.functions import CurrentTimestamp
 
 from trytond import backend
 from trytond.i18n import gettext
-from trytond.model import fields
+from trytond.model import Index, fields
+from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
@@ -121,8 +122,46 @@ class LockMixin:
             connection.execute('BEGIN IMMEDIATE')
 
 
-class BulkInsertMixin:
+class YearEndRowMixin:
     __slots__ = ()
+    company = fields.Many2One(
+        'company.company', "Company", required=True, readonly=True)
+    fiscalyear = fields.Many2One(
+        'account.fiscalyear', "Fiscal Year", required=True, readonly=True,
+        ondelete='RESTRICT',
+        help="The fiscal year at whose end the row was computed.")
+    fund = fields.Many2One(
+        'commons.fund', "Fund", required=True, readonly=True,
+        ondelete='RESTRICT')
+    resource = fields.Many2One(
+        'commons.resource', "Resource", readonly=True, ondelete='RESTRICT',
+        help="The resource of the earmarked fund.")
+    currency = fields.Function(
+        fields.Many2One('currency.currency', "Currency"),
+        'on_change_with_currency')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.update({
+                Index(t, (t.fiscalyear, Index.Range()),
+                    (t.fund, Index.Range())),
+                Index(t, (t.fund, Index.Range())),
+                })
+
+    @classmethod
+    def check_modification(cls, mode, rows, values=None, external=False):
+        super().check_modification(
+            mode, rows, values=values, external=external)
+        if not Transaction().context.get('_commons_year_end'):
+            raise AccessError(gettext(
+                    'commons_fund.msg_dedicated_modify',
+                    row=rows[0].rec_name))
+
+    @fields.depends('company')
+    def on_change_with_currency(self, name=None):
+        return self.company.currency if self.company else None
 
     @classmethod
     def _insert(cls, rows):

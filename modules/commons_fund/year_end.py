@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from trytond import backend
 from trytond.i18n import gettext
-from trytond.model import Index, ModelSQL, ModelView, Unique, fields
+from trytond.model import ModelSQL, ModelView, Unique, fields
 from trytond.model.exceptions import AccessError
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool, PoolMeta
@@ -18,7 +18,7 @@ from trytond.wizard import (
 
 from .attribution import ORIGINS
 from .exceptions import YearEndError
-from .model import BulkInsertMixin, CheckWizardMixin, LockMixin
+from .model import CheckWizardMixin, LockMixin, YearEndRowMixin
 
 
 class FiscalYear(LockMixin, metaclass=PoolMeta):
@@ -62,29 +62,14 @@ class FiscalYear(LockMixin, metaclass=PoolMeta):
                     fiscalyear=changed[0].rec_name))
 
 
-class Dedicated(BulkInsertMixin, ModelSQL, ModelView):
+class Dedicated(YearEndRowMixin, ModelSQL, ModelView):
     "The annex of dedicated funds: one row per fiscal year, fund and origin"
     __name__ = 'commons.fund.dedicated'
     __string__ = "Dedicated Funds"
-    company = fields.Many2One(
-        'company.company', "Company", required=True, readonly=True)
-    fiscalyear = fields.Many2One(
-        'account.fiscalyear', "Fiscal Year", required=True, readonly=True,
-        ondelete='RESTRICT',
-        help="The fiscal year at whose end the row was computed.")
-    fund = fields.Many2One(
-        'commons.fund', "Fund", required=True, readonly=True,
-        ondelete='RESTRICT')
-    resource = fields.Many2One(
-        'commons.resource', "Resource", readonly=True, ondelete='RESTRICT',
-        help="The resource of the earmarked fund.")
     origin = fields.Selection(
         ORIGINS, "Origin", required=True, readonly=True, sort=False,
         help="Where the money comes from, which sets the 19x account.")
     origin_string = origin.translated('origin')
-    currency = fields.Function(
-        fields.Many2One('currency.currency', "Currency"),
-        'on_change_with_currency')
     opening = Monetary(
         "Opening", currency='currency', digits='currency', readonly=True,
         help="The dedicated funds at the start of the year: "
@@ -127,29 +112,11 @@ class Dedicated(BulkInsertMixin, ModelSQL, ModelView):
                 Unique(t, t.fiscalyear, t.fund, t.origin),
                 'commons_fund.msg_dedicated_unique'),
             ]
-        cls._sql_indexes.update({
-                Index(t, (t.fiscalyear, Index.Range()),
-                    (t.fund, Index.Range())),
-                Index(t, (t.fund, Index.Range())),
-                })
         cls._order = [
             ('fiscalyear', 'DESC'),
             ('fund', 'ASC'),
             ('id', 'ASC'),
             ]
-
-    @classmethod
-    def check_modification(cls, mode, rows, values=None, external=False):
-        super().check_modification(
-            mode, rows, values=values, external=external)
-        if not Transaction().context.get('_commons_year_end'):
-            raise AccessError(gettext(
-                    'commons_fund.msg_dedicated_modify',
-                    row=rows[0].rec_name))
-
-    @fields.depends('company')
-    def on_change_with_currency(self, name=None):
-        return self.company.currency if self.company else None
 
     def get_rec_name(self, name):
         return '%s - %s - %s' % (
