@@ -302,7 +302,8 @@ class Pledge(CheckValuesMixin, Workflow, ModelSQL, ModelView):
         invoice = Invoice.__table__()
         cursor = Transaction().connection.cursor()
         invoices = defaultdict(list)
-        # The supplier invoices that name a pledge spend its money
+        # Customer invoices only: a supplier invoice that names a pledge
+        # spends its money
         cursor.execute(*line.join(
                 invoice, condition=line.invoice == invoice.id).select(
                 line.commons_pledge, line.invoice,
