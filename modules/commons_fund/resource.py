@@ -99,18 +99,35 @@ class Resource(CheckValuesMixin, DeactivableMixin, ModelSQL, ModelView):
             "Pledged", currency='currency', digits='currency',
             help="The amount confirmed by funders for the fiscal year."),
         'get_funding')
+    allocated_amount = fields.Function(Monetary(
+            "Allocated", currency='currency', digits='currency',
+            help="The money moved to the resource from pooled funds "
+            "during the fiscal year."),
+        'get_funding')
+    recognised_amount = fields.Function(Monetary(
+            "Recognised", currency='currency', digits='currency',
+            help="The income posted for the resource during the fiscal "
+            "year, paid or not: receipts and reciprocity, net of "
+            "reversals."),
+        'get_funding')
     received_amount = fields.Function(Monetary(
             "Received", currency='currency', digits='currency',
-            help="The money received or allocated for the resource "
-            "during the fiscal year."),
+            help="The part of the recognised income actually paid in."),
         'get_funding')
     gap_amount = fields.Function(Monetary(
             "Gap", currency='currency', digits='currency',
-            help="The part of the need not yet received."),
+            help="The part of the need covered neither by allocations nor "
+            "by recognised income."),
         'get_funding')
     coverage = fields.Function(fields.Float(
-            "Coverage", digits=(1, 4),
-            help="The share of the need already received."),
+            "Coverage (Recognised)", digits=(1, 4),
+            help="The share of the need covered by allocations and "
+            "recognised income."),
+        'get_funding')
+    coverage_received = fields.Function(fields.Float(
+            "Coverage (Received)", digits=(1, 4),
+            help="The share of the need covered by allocations and "
+            "received income."),
         'get_funding')
 
     @classmethod
@@ -226,11 +243,16 @@ class Resource(CheckValuesMixin, DeactivableMixin, ModelSQL, ModelView):
         line = FundLine.__table__()
 
         amounts = {n: defaultdict(Decimal) for n in [
-                'need_amount', 'pledged_amount', 'received_amount']}
+                'need_amount', 'pledged_amount', 'allocated_amount',
+                'recognised_amount', 'received_amount']}
         fiscalyear = cls._funding_fiscalyear()
         if fiscalyear:
             ids = [r.id for r in resources]
             in_ = fields.SQL_OPERATORS['in']
+
+            def in_year(line):
+                return ((line.date >= fiscalyear.start_date)
+                    & (line.date <= fiscalyear.end_date))
             queries = [
                 ('need_amount', need.select(
                         need.resource, Sum(need.amount).as_('amount'),
@@ -244,12 +266,11 @@ class Resource(CheckValuesMixin, DeactivableMixin, ModelSQL, ModelView):
                         & pledge.state.in_(['confirmed', 'done'])
                         & (pledge.fiscalyear == fiscalyear.id),
                         group_by=pledge.resource)),
-                ('received_amount', line.select(
+                ('allocated_amount', line.select(
                         line.resource, Sum(line.amount).as_('amount'),
                         where=in_(line.resource, ids)
-                        & line.kind.in_(FundLine.funding_kinds())
-                        & (line.date >= fiscalyear.start_date)
-                        & (line.date <= fiscalyear.end_date),
+                        & (line.kind == 'allocation')
+                        & in_year(line),
                         group_by=line.resource)),
                 ]
             for name, query in queries:
@@ -257,23 +278,29 @@ class Resource(CheckValuesMixin, DeactivableMixin, ModelSQL, ModelView):
                     sqlite_apply_types(query, [None, 'NUMERIC'])
                 cursor.execute(*query)
                 amounts[name].update(cursor)
+            if {'recognised_amount', 'received_amount', 'gap_amount',
+                    'coverage', 'coverage_received'} & set(names):
+                recognised, received = FundLine.get_income(
+                    'resource', ids, where=in_year)
+                amounts['recognised_amount'].update(recognised)
+                amounts['received_amount'].update(received)
 
         result = {n: {} for n in names}
         for resource in resources:
-            currency = resource.currency
-            need_amount = currency.round(
-                amounts['need_amount'][resource.id] or Decimal(0))
-            received = currency.round(
-                amounts['received_amount'][resource.id] or Decimal(0))
+            round_ = resource.currency.round
             values = {
-                'need_amount': need_amount,
-                'pledged_amount': currency.round(
-                    amounts['pledged_amount'][resource.id] or Decimal(0)),
-                'received_amount': received,
-                'gap_amount': max(need_amount - received, Decimal(0)),
-                'coverage': (
-                    float(received / need_amount) if need_amount else None),
-                }
+                n: round_(amounts[n][resource.id] or Decimal(0))
+                for n in amounts}
+            need_amount = values['need_amount']
+            recognised = (
+                values['allocated_amount'] + values['recognised_amount'])
+            received = (
+                values['allocated_amount'] + values['received_amount'])
+            values['gap_amount'] = max(need_amount - recognised, Decimal(0))
+            values['coverage'] = (
+                float(recognised / need_amount) if need_amount else None)
+            values['coverage_received'] = (
+                float(received / need_amount) if need_amount else None)
             for name in names:
                 result[name][resource.id] = values[name]
         return result
