@@ -379,7 +379,10 @@ class FunderSummary(_ContextMixin, ModelSQL, ModelView):
                 row.fiscalyear.id)
         rows = {key(r): r for r in records}
         pledges = {}
-        for sub_records in grouped_slice(records):
+        # The fund and funder ids are both in the query
+        for sub_records in grouped_slice(
+                records, backend.MAX_QUERY_PARAMS // 2):
+            sub_records = list(sub_records)
             query = pledge.select(
                 pledge.id, pledge.company, pledge.funder, pledge.fund,
                 pledge.resource, pledge.fiscalyear,
