@@ -76,9 +76,6 @@ JOIN (
     SELECT id, resource, (ROW_NUMBER() OVER (ORDER BY id)) - 1 AS rn
     FROM commons_fund) AS f ON f.rn = g %% %(resources)s
 """
-# Received: the income of a posted invoice in proportion of what is paid of
-# it (its receivable lines not reconciled, in company currency here), the
-# rest once posted
 ROWS_SQL = """
 SELECT MIN(p.id), p.funder, p.fund, p.resource, p.fiscalyear,
     SUM(p.company_amount), SUM(COALESCE(l.recognised, 0)),
@@ -89,29 +86,17 @@ LEFT JOIN (
         SUM(fl.amount) FILTER (
             WHERE fl.kind IN ('receipt', 'reciprocity', 'refund'))
             AS recognised,
-        SUM(fl.amount * (1 - COALESCE(tp.to_pay / NULLIF(tp.total, 0), 0)))
+        SUM(%(received)s)
             FILTER (WHERE fl.kind IN ('receipt', 'reciprocity', 'refund'))
             AS received,
         SUM(fl.amount) FILTER (WHERE fl.kind = 'fee') AS fees
-    FROM commons_fund_line AS fl
-    LEFT JOIN account_move_line AS ml ON ml.id = fl.move_line
-    LEFT JOIN account_invoice AS i
-        ON i.move = ml.move AND i.state = 'posted'
-    LEFT JOIN (
-        SELECT i2.id AS invoice, i2.total_amount_cache AS total,
-            SUM(ml2.debit - ml2.credit) FILTER (
-                WHERE ml2.reconciliation IS NULL) AS to_pay
-        FROM account_invoice AS i2
-        JOIN account_move_line AS ml2
-            ON ml2.move = i2.move AND ml2.account = i2.account
-        WHERE i2.state = 'posted'
-        GROUP BY i2.id) AS tp ON tp.invoice = i.id
-    WHERE fl.pledge IS NOT NULL GROUP BY fl.pledge) AS l
+    FROM commons_fund_line AS fl%(joins)s    WHERE fl.pledge IS NOT NULL GROUP BY fl.pledge) AS l
     ON l.pledge = p.id
 WHERE p.funder = %(funder)s AND p.fiscalyear = %(fiscalyear)s
     AND p.state IN ('confirmed', 'done') AND p.company = %(company)s
 GROUP BY p.funder, p.fund, p.resource, p.fiscalyear
-"""
+""".replace('%(received)s', rf.RECEIVED).replace(
+    '%(joins)s', rf.RECEIVED_JOINS)
 
 
 def parse_args(argv=None):

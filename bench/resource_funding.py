@@ -96,10 +96,27 @@ CROSS JOIN LATERAL (
     SELECT ROUND((500 + random() * 15000)::numeric, 2) AS amount) AS a
 """
 
+# Received: the income of a posted invoice in proportion of what is paid of
+# it (its receivable lines not reconciled, in company currency here), the
+# rest once posted.  The joins of the fund lines "fl" it needs:
+RECEIVED_JOINS = """
+    LEFT JOIN account_move_line AS ml ON ml.id = fl.move_line
+    LEFT JOIN account_invoice AS i
+        ON i.move = ml.move AND i.state = 'posted'
+    LEFT JOIN (
+        SELECT i2.id AS invoice, i2.total_amount_cache AS total,
+            SUM(ml2.debit - ml2.credit) FILTER (
+                WHERE ml2.reconciliation IS NULL) AS to_pay
+        FROM account_invoice AS i2
+        JOIN account_move_line AS ml2
+            ON ml2.move = i2.move AND ml2.account = i2.account
+        WHERE i2.state = 'posted'
+        GROUP BY i2.id) AS tp ON tp.invoice = i.id
+"""
+RECEIVED = "fl.amount * (1 - COALESCE(tp.to_pay / NULLIF(tp.total, 0), 0))"
+
 # The same page as the model: the rows of the year ordered by resource code
-# with every figure, in one statement.  Received: the income of a posted
-# invoice in proportion of what is paid of it (its receivable lines not
-# reconciled, in company currency here), the rest once posted.
+# with every figure, in one statement.
 PAGE_SQL = """
 WITH page AS (
     SELECT r.id AS resource, y.id AS fiscalyear, y.start_date, y.end_date
@@ -121,7 +138,7 @@ LEFT JOIN LATERAL (
         SUM(fl.amount) FILTER (WHERE fl.date >= p.start_date
             AND fl.kind IN ('receipt', 'reciprocity', 'refund'))
             AS recognised,
-        SUM(fl.amount * (1 - COALESCE(tp.to_pay / NULLIF(tp.total, 0), 0)))
+        SUM(%(received)s)
             FILTER (WHERE fl.date >= p.start_date
             AND fl.kind IN ('receipt', 'reciprocity', 'refund'))
             AS received,
@@ -132,21 +149,8 @@ LEFT JOIN LATERAL (
         -SUM(fl.amount) FILTER (WHERE fl.date >= p.start_date
             AND fl.kind = 'expense') AS spent,
         SUM(fl.amount) AS available
-    FROM commons_fund_line AS fl
-    LEFT JOIN account_move_line AS ml ON ml.id = fl.move_line
-    LEFT JOIN account_invoice AS i
-        ON i.move = ml.move AND i.state = 'posted'
-    LEFT JOIN (
-        SELECT i2.id AS invoice, i2.total_amount_cache AS total,
-            SUM(ml2.debit - ml2.credit) FILTER (
-                WHERE ml2.reconciliation IS NULL) AS to_pay
-        FROM account_invoice AS i2
-        JOIN account_move_line AS ml2
-            ON ml2.move = i2.move AND ml2.account = i2.account
-        WHERE i2.state = 'posted'
-        GROUP BY i2.id) AS tp ON tp.invoice = i.id
-    WHERE fl.resource = p.resource AND fl.date <= p.end_date) AS l ON true
-"""
+    FROM commons_fund_line AS fl%(joins)s    WHERE fl.resource = p.resource AND fl.date <= p.end_date) AS l ON true
+""".replace('%(received)s', RECEIVED).replace('%(joins)s', RECEIVED_JOINS)
 
 
 def log(message, *args):
