@@ -90,7 +90,8 @@ LEFT JOIN (
             FILTER (WHERE fl.kind IN ('receipt', 'reciprocity', 'refund'))
             AS received,
         SUM(fl.amount) FILTER (WHERE fl.kind = 'fee') AS fees
-    FROM commons_fund_line AS fl%(joins)s    WHERE fl.pledge IS NOT NULL GROUP BY fl.pledge) AS l
+    FROM commons_fund_line AS fl%(joins)s
+    WHERE fl.pledge IS NOT NULL GROUP BY fl.pledge) AS l
     ON l.pledge = p.id
 WHERE p.funder = %(funder)s AND p.fiscalyear = %(fiscalyear)s
     AND p.state IN ('confirmed', 'done') AND p.company = %(company)s

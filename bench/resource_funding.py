@@ -149,7 +149,8 @@ LEFT JOIN LATERAL (
         -SUM(fl.amount) FILTER (WHERE fl.date >= p.start_date
             AND fl.kind = 'expense') AS spent,
         SUM(fl.amount) AS available
-    FROM commons_fund_line AS fl%(joins)s    WHERE fl.resource = p.resource AND fl.date <= p.end_date) AS l ON true
+    FROM commons_fund_line AS fl%(joins)s
+    WHERE fl.resource = p.resource AND fl.date <= p.end_date) AS l ON true
 """.replace('%(received)s', RECEIVED).replace('%(joins)s', RECEIVED_JOINS)
 
 

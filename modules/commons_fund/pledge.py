@@ -410,7 +410,8 @@ class Pledge(CheckValuesMixin, Workflow, ModelSQL, ModelView):
             to_pay = Invoice.get_commons_amount_to_pay(
                 {i for _, i, _ in invoiced})
             for pledge_id, invoice_id, amount in invoiced:
-                amount_to_pay, total = to_pay[invoice_id]
+                amount_to_pay, total = to_pay.get(
+                    invoice_id, (Decimal(0), Decimal(0)))
                 if total:
                     outstanding[pledge_id] += amount * amount_to_pay / total
 
