@@ -32,8 +32,8 @@ from fund_balances import admin_connect, drop_database
 RATIO_TARGET = 1.5
 YEAR = rf.FIRST_YEAR
 READ_FIELDS = [
-    'funder', 'fund', 'resource', 'fiscalyear', 'pledged', 'received',
-    'fees', 'net', 'spent', 'remaining']
+    'funder', 'fund', 'resource', 'fiscalyear', 'pledged', 'recognised',
+    'received', 'fees', 'net', 'spent', 'remaining']
 
 PLEDGE_SQL = """
 INSERT INTO commons_pledge (
@@ -78,19 +78,26 @@ JOIN (
 """
 ROWS_SQL = """
 SELECT MIN(p.id), p.funder, p.fund, p.resource, p.fiscalyear,
-    SUM(p.company_amount), SUM(COALESCE(l.received, 0)),
-    SUM(COALESCE(l.fees, 0))
+    SUM(p.company_amount), SUM(COALESCE(l.recognised, 0)),
+    SUM(COALESCE(l.fees, 0)), SUM(COALESCE(l.received, 0))
 FROM commons_pledge AS p
 LEFT JOIN (
-    SELECT pledge,
-        SUM(amount) FILTER (WHERE kind IN ('receipt', 'refund')) AS received,
-        SUM(amount) FILTER (WHERE kind = 'fee') AS fees
-    FROM commons_fund_line WHERE pledge IS NOT NULL GROUP BY pledge) AS l
+    SELECT fl.pledge,
+        SUM(fl.amount) FILTER (
+            WHERE fl.kind IN ('receipt', 'reciprocity', 'refund'))
+            AS recognised,
+        SUM(%(received)s)
+            FILTER (WHERE fl.kind IN ('receipt', 'reciprocity', 'refund'))
+            AS received,
+        SUM(fl.amount) FILTER (WHERE fl.kind = 'fee') AS fees
+    FROM commons_fund_line AS fl%(joins)s
+    WHERE fl.pledge IS NOT NULL GROUP BY fl.pledge) AS l
     ON l.pledge = p.id
 WHERE p.funder = %(funder)s AND p.fiscalyear = %(fiscalyear)s
     AND p.state IN ('confirmed', 'done') AND p.company = %(company)s
 GROUP BY p.funder, p.fund, p.resource, p.fiscalyear
-"""
+""".replace('%(received)s', rf.RECEIVED).replace(
+    '%(joins)s', rf.RECEIVED_JOINS)
 
 
 def parse_args(argv=None):
@@ -211,8 +218,11 @@ def measure(args, name, pool, company, fiscalyear, funder):
                 for k in ['sql', 'model', 'report']))
     r = {k: statistics.median(v) for k, v in durations.items()}
     r['rows'] = len(results['model'])
-    r['same'] = (sorted((row[0], row[6]) for row in results['sql'])
-        == sorted((row['id'], row['received']) for row in results['model']))
+    r['same'] = (
+        sorted((row[0], row[6], round(row[8], 2))
+            for row in results['sql'])
+        == sorted((row['id'], row['recognised'], row['received'])
+            for row in results['model']))
     r['report_size'] = results['report'][1]
     return r
 

@@ -489,18 +489,26 @@ class Demo:
                 len(Resource.find([])), len(Fund.find([])), len(pledges),
                 ", ".join("%d %s" % (n, s) for s, n in sorted(states.items())),
                 len(Invoice.find([])), len(FundLine.find([]))))
+        # Recognised (posted) and received (paid in) side by side, and
+        # the coverage of the need by each
+        columns = "  %-12s" + " %10s" * 6 + " %8s %8s"
         for year, fiscalyear in sorted(self.fiscalyears.items()):
             self.info("Funding of %d:" % year)
-            self.info("  %-12s %10s %10s %10s %8s" % (
-                    "resource", "need", "pledged", "received", "coverage"))
+            self.info(columns % (
+                    "resource", "need", "pledged", "allocated", "recognised",
+                    "received", "gap", "cov.rec.", "cov.cash"))
             with self.config.set_context(fiscalyear=fiscalyear.id):
                 for resource in Resource.find([]):
-                    self.info("  %-12s %10s %10s %10s %8s" % (
+                    self.info(columns % (
                             resource.code,
                             format_amount(resource.need_amount),
                             format_amount(resource.pledged_amount),
+                            format_amount(resource.allocated_amount),
+                            format_amount(resource.recognised_amount),
                             format_amount(resource.received_amount),
-                            format_rate(resource.coverage)))
+                            format_amount(resource.gap_amount),
+                            format_rate(resource.coverage),
+                            format_rate(resource.coverage_received)))
         with self.config.set_context(fiscalyear=self.fiscalyears[2023].id):
             loot = Resource(self.resources['LOOT'].id)
             coverage = loot.coverage
@@ -509,11 +517,28 @@ class Demo:
             raise SystemExit(
                 "LOOT 2023 should be fully funded, its coverage is %s"
                 % format_rate(coverage))
+        # The Région's subsidy to DOKOS is invoiced, not paid
+        with self.config.set_context(
+                fiscalyear=self.fiscalyears[self.year].id):
+            dokos = Resource(self.resources['DOKOS'].id)
+            figures = dokos.recognised_amount, dokos.received_amount
+        self.info("DOKOS %d: recognised %s, received %s" % (
+                self.year, *map(format_amount, figures)))
+        if figures != (Decimal(40000), Decimal(0)):
+            raise SystemExit(
+                "DOKOS %d should have 40,000.00 recognised and nothing "
+                "received, not %s and %s" % (
+                    self.year, *map(format_amount, figures)))
         for fund in Fund.find([]):
-            if fund.received or fund.balance:
-                self.info("  fund %-40s received %10s balance %10s" % (
-                        fund.rec_name, format_amount(fund.received),
-                        format_amount(fund.balance)))
+            if fund.recognised or fund.balance:
+                self.info(
+                    "  fund %-40s recognised %10s received %10s "
+                    "balance %10s available %10s of which received %10s" % (
+                        fund.rec_name, format_amount(fund.recognised),
+                        format_amount(fund.received),
+                        format_amount(fund.balance),
+                        format_amount(fund.available),
+                        format_amount(fund.available_cash)))
         self.info("Demo ready in %.1f s." % (time.monotonic() - self.started))
 
     def run(self):

@@ -152,8 +152,8 @@ def test_export(database, tmp_path):
     assert len(ledger['lines']) == len(rows)
     resources = json.loads((output / 'resources.json').read_text('utf-8'))
     loot, = resources['resources']
-    assert (loot['code'], loot['need'], loot['received']) == (
-        'LOOT', '5600.00', '3350.00')
+    assert (loot['code'], loot['need'], loot['recognised'],
+        loot['received']) == ('LOOT', '5600.00', '3350.00', '3350.00')
     for path in output.iterdir():
         content = path.read_text('utf-8')
         assert 'Jean Secret' not in content, path

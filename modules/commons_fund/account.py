@@ -4,10 +4,16 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
+from sql import Null
+from sql.aggregate import Sum
+from sql.conditionals import Case
+
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import ModelView, dualmethod, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
+from trytond.tools import grouped_slice, sqlite_apply_types
 from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import InvoiceLineFundError, SpendingError
@@ -478,6 +484,71 @@ class Invoice(metaclass=PoolMeta):
     def _post(cls, invoices):
         cls.check_commons_approval(invoices)
         super()._post(invoices)
+
+    @classmethod
+    def get_commons_amount_to_pay(cls, invoice_ids):
+        """Return per id of the posted invoices their amount to pay and
+        their total, in the invoice currency.
+
+        The amount to pay is core's amount_to_pay, summed in one query for
+        all the invoices rather than line by line."""
+        pool = Pool()
+        Currency = pool.get('currency.currency')
+        MoveLine = pool.get('account.move.line')
+        PaymentLine = pool.get('account.invoice-account.move.line')
+        cursor = Transaction().connection.cursor()
+        invoice = cls.__table__()
+        line = MoveLine.__table__()
+        payment = PaymentLine.__table__()
+        in_ = fields.SQL_OPERATORS['in']
+        amounts = {}
+        # The ids are used three times by the query
+        for sub_ids in grouped_slice(
+                list(invoice_ids), backend.MAX_QUERY_PARAMS // 3):
+            sub_ids = list(sub_ids)
+            lines_to_pay = cls._query_lines_to_pay(sub_ids)
+            lines = (
+                lines_to_pay.select(
+                    lines_to_pay.invoice.as_('invoice'),
+                    lines_to_pay.line.as_('line'))
+                | payment.select(
+                    payment.invoice.as_('invoice'),
+                    payment.line.as_('line'),
+                    where=in_(payment.invoice, sub_ids)))
+            in_currency = line.second_currency == invoice.currency
+            query = (lines
+                .join(invoice, condition=lines.invoice == invoice.id)
+                .join(line, condition=lines.line == line.id)
+                .select(
+                    invoice.id.as_('invoice'),
+                    Sum(Case(
+                            (in_currency, line.amount_second_currency),
+                            else_=0)).as_('amount_currency'),
+                    Sum(Case(
+                            (in_currency, 0),
+                            else_=line.debit - line.credit)).as_('amount'),
+                    where=(line.reconciliation == Null)
+                    & (invoice.state == 'posted'),
+                    group_by=invoice.id))
+            if backend.name == 'sqlite':
+                sqlite_apply_types(query, [None, 'NUMERIC', 'NUMERIC'])
+            cursor.execute(*query)
+            amounts.update(
+                (i, (a or Decimal(0), c or Decimal(0))) for i, a, c in cursor)
+        result = {}
+        for invoice in cls.browse(list(invoice_ids)):
+            if invoice.state != 'posted':
+                continue
+            amount_currency, amount = amounts.get(
+                invoice.id, (Decimal(0), Decimal(0)))
+            if amount:
+                with Transaction().set_context(date=invoice.currency_date):
+                    amount_currency += Currency.compute(
+                        invoice.company.currency, amount, invoice.currency)
+            if invoice.type == 'in':
+                amount_currency *= -1
+            result[invoice.id] = (amount_currency, invoice.total_amount)
+        return result
 
     @classmethod
     def process(cls, invoices):

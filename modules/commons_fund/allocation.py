@@ -307,8 +307,9 @@ class Allocation(CheckValuesMixin, Workflow, ModelSQL, ModelView):
         return list(cursor)
 
     def _needs(self):
-        """Return the need and what was received for the fiscal year by each
-        resource of the pooled fund, as two dictionaries"""
+        """Return the need and what was recognised or allocated for the
+        fiscal year by each resource of the pooled fund, as two
+        dictionaries"""
         pool = Pool()
         FundLine = pool.get('commons.fund.line')
         FundResource = pool.get('commons.fund-commons.resource')
@@ -384,9 +385,9 @@ class Allocation(CheckValuesMixin, Workflow, ModelSQL, ModelView):
                 total=fmt(total), count=len(resources))
             explanations = {r: explanation for r in resources}
         else:
-            needs, received = self._needs()
+            needs, funded = self._needs()
             gaps = {
-                r: max(needs[r] - received[r], Decimal(0))
+                r: max(needs[r] - funded[r], Decimal(0))
                 for r in resources}
             if self.method == 'needs':
                 amounts = capped_proportional(total, gaps, gaps, quantum)
@@ -407,7 +408,7 @@ class Allocation(CheckValuesMixin, Workflow, ModelSQL, ModelView):
                 explanations[resource_id] = gettext(
                     message,
                     need=fmt(needs[resource_id]),
-                    received=fmt(received[resource_id]),
+                    funded=fmt(funded[resource_id]),
                     gap=fmt(gaps[resource_id]),
                     rank=rank, **common)
         return amounts, explanations

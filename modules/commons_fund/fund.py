@@ -3,9 +3,9 @@
 from collections import defaultdict
 from decimal import Decimal
 
-from sql import Cast, Null
+from sql import Cast, Column, Null
 from sql.aggregate import Sum
-from sql.conditionals import Coalesce
+from sql.conditionals import Case, Coalesce
 from sql.functions import Function
 
 from trytond import backend
@@ -126,10 +126,15 @@ class Fund(
             "Pledged", currency='currency', digits='currency',
             help="The amount confirmed by funders and not cancelled."),
         'get_amounts')
+    recognised = fields.Function(Monetary(
+            "Recognised", currency='currency', digits='currency',
+            help="The income posted for the fund, net of reversals: "
+            "receipts and reciprocity, paid or not."),
+        'get_amounts')
     received = fields.Function(Monetary(
             "Received", currency='currency', digits='currency',
-            help="The income recognised for the fund, net of reversals: "
-            "receipts and reciprocity."),
+            help="The part of the recognised income actually paid in: "
+            "receipts without invoice and what was paid of the invoices."),
         'get_amounts')
     allocated = fields.Function(Monetary(
             "Allocated", currency='currency', digits='currency',
@@ -156,6 +161,12 @@ class Fund(
     available = fields.Function(Monetary(
             "Available", currency='currency', digits='currency',
             help="The balance less what is committed."),
+        'get_amounts')
+    available_cash = fields.Function(Monetary(
+            "Of Which Received", currency='currency', digits='currency',
+            help="The part of the available amount already paid in: "
+            "the available amount less the recognised income not yet "
+            "received."),
         'get_amounts')
     state = fields.Selection([
             ('open', "Open"),
@@ -245,10 +256,11 @@ class Fund(
         Line = pool.get('commons.fund.line')
         line = Line.__table__()
         if names is None:
-            names = {'received', 'allocated', 'host_share', 'spent', 'balance'}
+            names = {
+                'recognised', 'allocated', 'host_share', 'spent', 'balance'}
         columns = [line.fund.as_('fund')]
         for name, kinds in [
-                ('received', ['receipt', 'refund', 'reciprocity']),
+                ('recognised', Line.recognised_kinds()),
                 ('allocated', ['allocation']),
                 ('host_share', ['host']),
                 ('spent', ['expense']),
@@ -256,7 +268,7 @@ class Fund(
             if name in names:
                 columns.append(Sum(
                         line.amount, filter_=line.kind.in_(kinds)).as_(name))
-        if {'balance', 'available'} & set(names):
+        if {'balance', 'available', 'available_cash'} & set(names):
             columns.append(Sum(line.amount).as_('balance'))
         return line.select(
             *columns,
@@ -271,7 +283,8 @@ class Fund(
         return pledge.select(
             pledge.fund, Sum(pledge.company_amount).as_('pledged'),
             where=fields.SQL_OPERATORS['in'](pledge.fund, fund_ids)
-            & pledge.state.in_(['confirmed', 'done']),
+            & pledge.state.in_(['confirmed', 'done'])
+            & (pledge.funding_type != 'host_share'),
             group_by=pledge.fund)
 
     @classmethod
@@ -320,14 +333,18 @@ class Fund(
         pool = Pool()
         Company = pool.get('company.company')
         Currency = pool.get('currency.currency')
+        FundLine = pool.get('commons.fund.line')
         cursor = Transaction().connection.cursor()
-        received, allocated, host_share, spent, balance, pledged = (
-            defaultdict(Decimal) for _ in range(6))
+        (recognised, received, allocated, host_share, spent, balance,
+            pledged) = (defaultdict(Decimal) for _ in range(7))
         committed = {}
         ids = [f.id for f in funds]
         line_names = {
-            'received', 'allocated', 'host_share', 'spent', 'balance',
-            'available'} & set(names)
+            'recognised', 'allocated', 'host_share', 'spent', 'balance',
+            'available', 'available_cash'} & set(names)
+        if {'received', 'available_cash'} & set(names):
+            recognised, received = FundLine.get_income('fund', ids)
+            line_names.discard('recognised')
         if line_names:
             query = cls._get_line_amounts_query(ids, line_names)
             if backend.name == 'sqlite':
@@ -336,7 +353,8 @@ class Fund(
             cursor.execute(*query)
             for row in cursor_dict(cursor):
                 fund_id = row['fund']
-                received[fund_id] = row.get('received')
+                if 'recognised' in row:
+                    recognised[fund_id] = row['recognised']
                 allocated[fund_id] = row.get('allocated')
                 host_share[fund_id] = row.get('host_share')
                 spent[fund_id] = -(row.get('spent') or 0)
@@ -347,7 +365,7 @@ class Fund(
                 sqlite_apply_types(query, [None, 'NUMERIC'])
             cursor.execute(*query)
             pledged.update(cursor)
-        if {'committed', 'available'} & set(names):
+        if {'committed', 'available', 'available_cash'} & set(names):
             committed.update(cls._get_committed(ids))
 
         # Round with the currency of each company, read in one query rather
@@ -367,15 +385,21 @@ class Fund(
             round_ = rounds[fund_currency[fund_id]]
             values = {
                 'pledged': pledged[fund_id],
-                'received': received[fund_id],
+                'recognised': round_(recognised[fund_id] or Decimal(0)),
+                'received': round_(received[fund_id]),
                 'allocated': allocated[fund_id],
                 'host_share': host_share[fund_id],
                 'spent': spent[fund_id],
                 'balance': balance[fund_id],
                 'committed': committed.get(fund_id, Decimal(0)),
                 }
-            values['available'] = (
+            values['available'] = available = round_(
                 (values['balance'] or Decimal(0)) - values['committed'])
+            # What is not yet paid in is not cash, and a credit note not
+            # yet paid back makes no cash available either
+            not_received = values['recognised'] - values['received']
+            values['available_cash'] = min(
+                max(available - not_received, Decimal(0)), available)
             for name in names:
                 result[name][fund_id] = round_(values[name] or Decimal(0))
         return result
@@ -649,12 +673,87 @@ class FundLine(ModelSQL, ModelView):
     @classmethod
     def funding_kinds(cls):
         "The kinds of line that bring money to a resource"
-        return ['receipt', 'allocation', 'reciprocity', 'refund']
+        return cls.recognised_kinds() + ['allocation']
+
+    @classmethod
+    def recognised_kinds(cls):
+        "The kinds of line that are income posted for a fund"
+        return ['receipt', 'reciprocity', 'refund']
 
     @classmethod
     def income_kinds(cls):
         "The kinds of line that bring new money into a fund"
         return ['receipt', 'reciprocity', 'allocation', 'adjustment', 'host']
+
+    @classmethod
+    def get_income(cls, key, ids, where=None):
+        """Return per id of the key column (fund, resource or pledge) the
+        income recognised and the part of it received, as two
+        dictionaries, in company currency and not rounded.
+
+        An income line is received once posted, unless it belongs to a
+        posted invoice (its move or, for a levy, its origin line): then
+        it is received in proportion of what was paid of the invoice.
+        where, if given, is called with the table of the fund lines and
+        returns an extra condition."""
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        InvoiceLine = pool.get('account.invoice.line')
+        MoveLine = pool.get('account.move.line')
+        cursor = Transaction().connection.cursor()
+        line = cls.__table__()
+        move_line = MoveLine.__table__()
+        move_invoice = Invoice.__table__()
+        origin_line = InvoiceLine.__table__()
+        invoice = Invoice.__table__()
+        key_column = Column(line, key)
+        origin_id = Case(
+            (line.origin.like(InvoiceLine.__name__ + ',%'),
+                cls.origin.sql_id(line.origin, InvoiceLine)),
+            else_=Null)
+
+        by_invoice = defaultdict(Decimal)
+        recognised = defaultdict(Decimal)
+        for sub_ids in grouped_slice(list(ids), backend.MAX_QUERY_PARAMS):
+            condition = (fields.SQL_OPERATORS['in'](key_column, sub_ids)
+                & line.kind.in_(cls.recognised_kinds()))
+            if where is not None:
+                condition &= where(line)
+            query = (line
+                .join(move_line, 'LEFT',
+                    condition=line.move_line == move_line.id)
+                .join(move_invoice, 'LEFT',
+                    condition=move_invoice.move == move_line.move)
+                .join(origin_line, 'LEFT',
+                    condition=(line.move_line == Null)
+                    & (origin_line.id == origin_id))
+                .join(invoice, 'LEFT',
+                    condition=(invoice.id == Coalesce(
+                            move_invoice.id, origin_line.invoice))
+                    & (invoice.state == 'posted'))
+                .select(
+                    key_column.as_('key'), invoice.id.as_('invoice'),
+                    Sum(line.amount).as_('amount'),
+                    where=condition,
+                    group_by=[key_column, invoice.id]))
+            if backend.name == 'sqlite':
+                sqlite_apply_types(query, [None, None, 'NUMERIC'])
+            cursor.execute(*query)
+            for key_id, invoice_id, amount in cursor:
+                recognised[key_id] += amount or 0
+                by_invoice[key_id, invoice_id] += amount or 0
+
+        to_pay = Invoice.get_commons_amount_to_pay(
+            {i for _, i in by_invoice if i is not None})
+        received = defaultdict(Decimal)
+        for (key_id, invoice_id), amount in by_invoice.items():
+            if invoice_id is not None:
+                amount_to_pay, total = to_pay.get(
+                    invoice_id, (Decimal(0), Decimal(0)))
+                if total:
+                    amount -= amount * amount_to_pay / total
+            received[key_id] += amount
+        return recognised, received
 
     @classmethod
     def book(cls, vlist):

@@ -401,27 +401,49 @@ class Pledge(CheckValuesMixin, Workflow, ModelSQL, ModelView):
         return totals
 
     @classmethod
-    def get_amounts(cls, pledges, names):
+    def _get_posted_invoice_query(cls, pledge_ids):
+        """Return the query of the amount of each posted invoice per pledge,
+        in the invoice's currency"""
         pool = Pool()
         Invoice = pool.get('account.invoice')
         InvoiceLine = pool.get('account.invoice.line')
-        totals = cls._get_totals([p.id for p in pledges])
+        invoice = Invoice.__table__()
+        line = InvoiceLine.__table__()
+        return (line
+            .join(invoice, condition=line.invoice == invoice.id)
+            .select(
+                line.commons_pledge.as_('pledge'), invoice.id.as_('invoice'),
+                Sum(Cast(Coalesce(line.quantity, 0), 'NUMERIC')
+                    * line.unit_price).as_('amount'),
+                where=fields.SQL_OPERATORS['in'](
+                    line.commons_pledge, pledge_ids)
+                & (invoice.type == 'out')
+                & (invoice.state == 'posted'),
+                group_by=[line.commons_pledge, invoice.id]))
+
+    @classmethod
+    def get_amounts(cls, pledges, names):
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        cursor = Transaction().connection.cursor()
+        ids = [p.id for p in pledges]
+        totals = cls._get_totals(ids)
         outstanding = defaultdict(Decimal)
         if 'received_amount' in names:
-            # What is still to pay on the posted invoices is not received
-            lines = InvoiceLine.search([
-                    ('commons_pledge', 'in', [p.id for p in pledges]),
-                    ('invoice.type', '=', 'out'),
-                    ('invoice.state', '=', 'posted'),
-                    ])
-            invoices = list({l.invoice for l in lines})
-            to_pay = Invoice.get_amount_to_pay(invoices, 'amount_to_pay')
-            for line in lines:
-                invoice = line.invoice
-                if invoice.total_amount:
-                    outstanding[line.commons_pledge.id] += (
-                        line.amount * to_pay[invoice.id]
-                        / invoice.total_amount)
+            # What is still to pay on the posted invoices is not received,
+            # the same rule as the fund ledger's
+            query = cls._get_posted_invoice_query(ids)
+            if backend.name == 'sqlite':
+                sqlite_apply_types(query, [None, None, 'NUMERIC'])
+            cursor.execute(*query)
+            invoiced = list(cursor)
+            to_pay = Invoice.get_commons_amount_to_pay(
+                {i for _, i, _ in invoiced})
+            for pledge_id, invoice_id, amount in invoiced:
+                amount_to_pay, total = to_pay.get(
+                    invoice_id, (Decimal(0), Decimal(0)))
+                if total:
+                    outstanding[pledge_id] += amount * amount_to_pay / total
 
         result = {n: {} for n in names}
         for pledge in pledges:

@@ -99,10 +99,20 @@ class Resource(CheckValuesMixin, DeactivableMixin, ModelSQL, ModelView):
             "Pledged", currency='currency', digits='currency',
             help="The amount confirmed by funders for the fiscal year."),
         'get_funding')
+    allocated_amount = fields.Function(Monetary(
+            "Allocated", currency='currency', digits='currency',
+            help="The money moved to the resource from pooled funds "
+            "during the fiscal year."),
+        'get_funding')
+    recognised_amount = fields.Function(Monetary(
+            "Recognised", currency='currency', digits='currency',
+            help="The income posted for the resource during the fiscal "
+            "year, paid or not: receipts and reciprocity, net of "
+            "reversals."),
+        'get_funding')
     received_amount = fields.Function(Monetary(
             "Received", currency='currency', digits='currency',
-            help="The money received or allocated for the resource "
-            "during the fiscal year."),
+            help="The part of the recognised income actually paid in."),
         'get_funding')
     host_share_amount = fields.Function(Monetary(
             "Host's Share", currency='currency', digits='currency',
@@ -111,13 +121,18 @@ class Resource(CheckValuesMixin, DeactivableMixin, ModelSQL, ModelView):
         'get_funding')
     gap_amount = fields.Function(Monetary(
             "Gap", currency='currency', digits='currency',
-            help="The part of the need covered neither by what was "
-            "received nor by the host's share."),
+            help="The part of the need covered neither by allocations, "
+            "recognised income nor the host's share."),
         'get_funding')
     coverage = fields.Function(fields.Float(
-            "Coverage", digits=(1, 4),
-            help="The share of the need covered by what was received and "
-            "by the host's share."),
+            "Coverage (Recognised)", digits=(1, 4),
+            help="The share of the need covered by allocations, recognised "
+            "income and the host's share."),
+        'get_funding')
+    coverage_received = fields.Function(fields.Float(
+            "Coverage (Received)", digits=(1, 4),
+            help="The share of the need covered by allocations, received "
+            "income and the host's share."),
         'get_funding')
 
     @classmethod
@@ -233,12 +248,17 @@ class Resource(CheckValuesMixin, DeactivableMixin, ModelSQL, ModelView):
         line = FundLine.__table__()
 
         amounts = {n: defaultdict(Decimal) for n in [
-                'need_amount', 'pledged_amount', 'received_amount',
+                'need_amount', 'pledged_amount', 'allocated_amount',
+                'recognised_amount', 'received_amount',
                 'host_share_amount']}
         fiscalyear = cls._funding_fiscalyear()
         if fiscalyear:
             ids = [r.id for r in resources]
             in_ = fields.SQL_OPERATORS['in']
+
+            def in_year(line):
+                return ((line.date >= fiscalyear.start_date)
+                    & (line.date <= fiscalyear.end_date))
             queries = [
                 ('need_amount', need.select(
                         need.resource, Sum(need.amount).as_('amount'),
@@ -250,21 +270,20 @@ class Resource(CheckValuesMixin, DeactivableMixin, ModelSQL, ModelView):
                         Sum(pledge.company_amount).as_('amount'),
                         where=in_(pledge.resource, ids)
                         & pledge.state.in_(['confirmed', 'done'])
+                        & (pledge.funding_type != 'host_share')
                         & (pledge.fiscalyear == fiscalyear.id),
                         group_by=pledge.resource)),
-                ('received_amount', line.select(
+                ('allocated_amount', line.select(
                         line.resource, Sum(line.amount).as_('amount'),
                         where=in_(line.resource, ids)
-                        & line.kind.in_(FundLine.funding_kinds())
-                        & (line.date >= fiscalyear.start_date)
-                        & (line.date <= fiscalyear.end_date),
+                        & (line.kind == 'allocation')
+                        & in_year(line),
                         group_by=line.resource)),
                 ('host_share_amount', line.select(
                         line.resource, Sum(line.amount).as_('amount'),
                         where=in_(line.resource, ids)
                         & (line.kind == 'host')
-                        & (line.date >= fiscalyear.start_date)
-                        & (line.date <= fiscalyear.end_date),
+                        & in_year(line),
                         group_by=line.resource)),
                 ]
             for name, query in queries:
@@ -272,29 +291,29 @@ class Resource(CheckValuesMixin, DeactivableMixin, ModelSQL, ModelView):
                     sqlite_apply_types(query, [None, 'NUMERIC'])
                 cursor.execute(*query)
                 amounts[name].update(cursor)
+            if {'recognised_amount', 'received_amount', 'gap_amount',
+                    'coverage', 'coverage_received'} & set(names):
+                recognised, received = FundLine.get_income(
+                    'resource', ids, where=in_year)
+                amounts['recognised_amount'].update(recognised)
+                amounts['received_amount'].update(received)
 
         result = {n: {} for n in names}
         for resource in resources:
-            currency = resource.currency
-            need_amount = currency.round(
-                amounts['need_amount'][resource.id] or Decimal(0))
-            received = currency.round(
-                amounts['received_amount'][resource.id] or Decimal(0))
-            host_share = currency.round(
-                amounts['host_share_amount'][resource.id] or Decimal(0))
-            # The host's own share covers the need as the funders' money
-            covered = received + host_share
+            round_ = resource.currency.round
             values = {
-                'need_amount': need_amount,
-                'pledged_amount': currency.round(
-                    amounts['pledged_amount'][resource.id] or Decimal(0)),
-                'received_amount': received,
-                'host_share_amount': host_share,
-                'gap_amount': currency.round(
-                    max(need_amount - covered, Decimal(0))),
-                'coverage': (
-                    float(covered / need_amount) if need_amount else None),
-                }
+                n: round_(amounts[n][resource.id] or Decimal(0))
+                for n in amounts}
+            need_amount = values['need_amount']
+            # The host's own share covers the need as the funders' money
+            own = values['allocated_amount'] + values['host_share_amount']
+            recognised = own + values['recognised_amount']
+            received = own + values['received_amount']
+            values['gap_amount'] = max(need_amount - recognised, Decimal(0))
+            values['coverage'] = (
+                float(recognised / need_amount) if need_amount else None)
+            values['coverage_received'] = (
+                float(received / need_amount) if need_amount else None)
             for name in names:
                 result[name][resource.id] = values[name]
         return result

@@ -32,7 +32,7 @@ LEDGER_COLUMNS = [
     'id', 'date', 'resource', 'resource_name', 'fund', 'kind', 'amount',
     'currency', 'party', 'anonymised', 'description',
     ]
-SCHEMA_VERSION = '1.0'
+SCHEMA_VERSION = '2.0'
 
 
 class PublicLedger(ModelSQL, ModelView):
@@ -236,6 +236,8 @@ def resource_rows(company, fiscalyear, code=None):
                 'needs': by_resource.get(resource.id, []),
                 'need': str(row.need),
                 'pledged': str(row.pledged),
+                'allocated': str(row.allocated),
+                'recognised': str(row.recognised),
                 'received': str(row.received),
                 'host_share': str(row.host_share),
                 'spent': str(row.spent),
@@ -244,6 +246,9 @@ def resource_rows(company, fiscalyear, code=None):
                 'coverage': (
                     round(row.coverage, 4) if row.coverage is not None
                     else None),
+                'coverage_received': (
+                    round(row.coverage_received, 4)
+                    if row.coverage_received is not None else None),
                 'funders': [{
                         'origin': f['origin'],
                         'funder': f['funder'],

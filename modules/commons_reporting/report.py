@@ -127,6 +127,8 @@ class ResourceFundingStatement(_ReportMixin, Report):
                 'funders': funders,
                 'funders_pledged': sum(
                     (f.pledged for f in funders), Decimal(0)),
+                'funders_recognised': sum(
+                    (f.recognised for f in funders), Decimal(0)),
                 'funders_received': sum(
                     (f.received for f in funders), Decimal(0)),
                 'funders_fees': sum((f.fees for f in funders), Decimal(0)),
@@ -161,8 +163,8 @@ class FunderReport(_ReportMixin, Report):
         context['currency'] = records[0].currency
         totals = defaultdict(Decimal)
         for record in records:
-            for name in ['pledged', 'received', 'fees', 'net', 'spent',
-                    'remaining']:
+            for name in ['pledged', 'recognised', 'received', 'fees', 'net',
+                    'spent', 'remaining']:
                 totals[name] += getattr(record, name)
         context['totals'] = totals
         funds = list({r.fund for r in records})

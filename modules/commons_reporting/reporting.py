@@ -15,7 +15,7 @@ from trytond.modules.commons_fund.model import context_id
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval
-from trytond.tools import sqlite_apply_types
+from trytond.tools import grouped_slice, sqlite_apply_types
 from trytond.transaction import Transaction, without_check_access
 
 # The id of a resource funding row is made of the resource and the fiscal
@@ -100,20 +100,24 @@ class ResourceFunding(_ContextMixin, ModelSQL, ModelView):
             "Pledged", currency='currency', digits='currency',
             help="The amount confirmed by funders for the year."),
         'get_amounts')
+    allocated = fields.Function(Monetary(
+            "Allocated", currency='currency', digits='currency',
+            help="The money moved to the resource from pooled funds "
+            "during the year."),
+        'get_amounts')
+    recognised = fields.Function(Monetary(
+            "Recognised", currency='currency', digits='currency',
+            help="The income posted for the resource during the year, paid "
+            "or not: receipts and reciprocity, net of reversals."),
+        'get_amounts')
     received = fields.Function(Monetary(
             "Received", currency='currency', digits='currency',
-            help="The money received or allocated for the resource "
-            "during the year."),
+            help="The part of the recognised income actually paid in."),
         'get_amounts')
     fees = fields.Function(Monetary(
             "Host Fees", currency='currency', digits='currency',
             help="The part of the receipts kept by the host during the year "
             "(negative)."),
-        'get_amounts')
-    allocated = fields.Function(Monetary(
-            "Allocated", currency='currency', digits='currency',
-            help="The money moved to the resource by allocations during "
-            "the year, included in what was received."),
         'get_amounts')
     host_share = fields.Function(Monetary(
             "Host's Share", currency='currency', digits='currency',
@@ -131,11 +135,18 @@ class ResourceFunding(_ContextMixin, ModelSQL, ModelView):
         'get_amounts')
     gap = fields.Function(Monetary(
             "Gap", currency='currency', digits='currency',
-            help="The part of the need not yet received."),
+            help="The part of the need covered neither by allocations nor "
+            "by recognised income."),
         'get_amounts')
     coverage = fields.Function(fields.Float(
-            "Coverage", digits=(1, 4),
-            help="The share of the need already received."),
+            "Coverage (Recognised)", digits=(1, 4),
+            help="The share of the need covered by allocations and "
+            "recognised income."),
+        'get_amounts')
+    coverage_received = fields.Function(fields.Float(
+            "Coverage (Received)", digits=(1, 4),
+            help="The share of the need covered by allocations and "
+            "received income."),
         'get_amounts')
 
     @classmethod
@@ -179,17 +190,20 @@ class ResourceFunding(_ContextMixin, ModelSQL, ModelView):
         Resource = pool.get('commons.resource')
         line = FundLine.__table__()
         cursor = Transaction().connection.cursor()
-        # need, pledged, received, gap and coverage are those of the
-        # resource so that the analysis and the resources agree
+        # The funding figures are those of the resource so that the
+        # analysis and the resources agree
         funding_names = {
             'need': 'need_amount',
             'pledged': 'pledged_amount',
+            'allocated': 'allocated_amount',
+            'recognised': 'recognised_amount',
             'received': 'received_amount',
             'host_share': 'host_share_amount',
             'gap': 'gap_amount',
             'coverage': 'coverage',
+            'coverage_received': 'coverage_received',
             }
-        columns = ['fees', 'allocated', 'spent', 'available']
+        columns = ['fees', 'spent', 'available']
 
         by_year = defaultdict(list)
         for record in records:
@@ -199,16 +213,14 @@ class ResourceFunding(_ContextMixin, ModelSQL, ModelView):
             resources = list({r.resource for r in year_records})
             resource_ids = [r.id for r in resources]
             with Transaction().set_context(fiscalyear=fiscalyear.id):
-                funding = Resource.get_funding(
-                    resources, list(funding_names.values()))
+                funding = Resource.get_funding(resources, [
+                        funding_names[n] for n in names
+                        if n in funding_names])
             in_year = line.date >= fiscalyear.start_date
             query = line.select(
                 line.resource,
                 Sum(line.amount,
                     filter_=in_year & (line.kind == 'fee')).as_('fees'),
-                Sum(line.amount,
-                    filter_=in_year & (line.kind == 'allocation')).as_(
-                    'allocated'),
                 Sum(line.amount,
                     filter_=in_year & (line.kind == 'expense')).as_('spent'),
                 Sum(line.amount).as_('available'),
@@ -302,8 +314,8 @@ class ResourceFunding(_ContextMixin, ModelSQL, ModelView):
     def is_empty(self):
         "Tell if there is nothing to report for the resource in the year"
         return not any([
-                self.need, self.pledged, self.received, self.spent,
-                self.fees, self.host_share])
+                self.need, self.pledged, self.allocated, self.recognised,
+                self.spent, self.fees, self.host_share])
 
 
 class FunderSummary(_ContextMixin, ModelSQL, ModelView):
@@ -329,15 +341,21 @@ class FunderSummary(_ContextMixin, ModelSQL, ModelView):
     pledged = Monetary(
         "Pledged", currency='currency', digits='currency',
         help="The amount of the confirmed pledges.")
-    received = Monetary(
-        "Received", currency='currency', digits='currency',
-        help="The money of those pledges received, net of refunds.")
+    recognised = Monetary(
+        "Recognised", currency='currency', digits='currency',
+        help="The income of those pledges posted, paid or not, net of "
+        "reversals.")
+    received = fields.Function(Monetary(
+            "Received", currency='currency', digits='currency',
+            help="The part of the recognised income actually paid in."),
+        'get_received')
     fees = Monetary(
         "Host Fees", currency='currency', digits='currency',
-        help="The part of those receipts kept by the host (negative).")
+        help="The part of the recognised income kept by the host "
+        "(negative).")
     net = Monetary(
         "Net", currency='currency', digits='currency',
-        help="What the fund keeps of those receipts.")
+        help="What the fund keeps of the recognised income.")
     spent = fields.Function(Monetary(
             "Spent", currency='currency', digits='currency',
             help="What the fund spent of the money of those pledges up to "
@@ -381,11 +399,12 @@ class FunderSummary(_ContextMixin, ModelSQL, ModelView):
         lines = line.select(
             line.pledge.as_('pledge'),
             Sum(line.amount,
-                filter_=line.kind.in_(['receipt', 'refund'])).as_('received'),
+                filter_=line.kind.in_(FundLine.recognised_kinds())).as_(
+                'recognised'),
             Sum(line.amount, filter_=line.kind == 'fee').as_('fees'),
             where=line.pledge != Null,
             group_by=line.pledge)
-        received = Coalesce(lines.received, 0)
+        recognised = Coalesce(lines.recognised, 0)
         fees = Coalesce(lines.fees, 0)
         return (pledge
             .join(company, condition=pledge.company == company.id)
@@ -401,14 +420,53 @@ class FunderSummary(_ContextMixin, ModelSQL, ModelView):
                 company.currency.as_('currency'),
                 _total(pledge.company_amount, currency).as_(
                     'pledged'),
-                _total(received, currency).as_('received'),
+                _total(recognised, currency).as_('recognised'),
                 _total(fees, currency).as_('fees'),
-                _total(received + fees, currency).as_('net'),
+                _total(recognised + fees, currency).as_('net'),
                 where=cls._pledge_where(pledge),
                 group_by=[
                     pledge.company, pledge.funder, pledge.fund,
                     pledge.resource, pledge.fiscalyear, company.currency,
                     currency.digits]))
+
+    @classmethod
+    def get_received(cls, records, name):
+        "Return the part of the recognised income of the pledges paid in"
+        pool = Pool()
+        FundLine = pool.get('commons.fund.line')
+        Pledge = pool.get('commons.pledge')
+        pledge = Pledge.__table__()
+        cursor = Transaction().connection.cursor()
+
+        def key(row):
+            return (row.company.id, row.funder.id, row.fund.id,
+                row.resource.id if row.resource else None,
+                row.fiscalyear.id)
+        rows = {key(r): r for r in records}
+        pledges = {}
+        # The fund and funder ids are both in the query
+        for sub_records in grouped_slice(
+                records, backend.MAX_QUERY_PARAMS // 2):
+            sub_records = list(sub_records)
+            query = pledge.select(
+                pledge.id, pledge.company, pledge.funder, pledge.fund,
+                pledge.resource, pledge.fiscalyear,
+                where=cls._pledge_where(pledge)
+                & fields.SQL_OPERATORS['in'](
+                    pledge.fund, list({r.fund.id for r in sub_records}))
+                & fields.SQL_OPERATORS['in'](
+                    pledge.funder,
+                    list({r.funder.id for r in sub_records})))
+            cursor.execute(*query)
+            for pledge_id, *row_key in cursor:
+                if tuple(row_key) in rows:
+                    pledges[pledge_id] = rows[tuple(row_key)].id
+        _, received = FundLine.get_income('pledge', pledges)
+        amounts = defaultdict(Decimal)
+        for pledge_id, record_id in pledges.items():
+            amounts[record_id] += received[pledge_id]
+        return {
+            r.id: r.currency.round(amounts[r.id]) for r in records}
 
     @classmethod
     def get_spent(cls, records, names):

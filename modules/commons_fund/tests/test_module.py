@@ -334,14 +334,17 @@ class CommonsFundTestCase(CompanyTestMixin, ModuleTestCase):
                         ('expense', Decimal(-30)),
                         ]])
             result = Fund.get_amounts(funds, [
-                    'received', 'allocated', 'spent', 'balance',
-                    'available'])
+                    'recognised', 'received', 'allocated', 'spent',
+                    'balance', 'available', 'available_cash'])
             for i, fund in enumerate(funds):
+                self.assertEqual(result['recognised'][fund.id], 100 + i)
+                # Booked from a posted move without invoice: paid in
                 self.assertEqual(result['received'][fund.id], 100 + i)
                 self.assertEqual(result['allocated'][fund.id], 20)
                 self.assertEqual(result['spent'][fund.id], 30)
                 self.assertEqual(result['balance'][fund.id], 85 + i)
                 self.assertEqual(result['available'][fund.id], 85 + i)
+                self.assertEqual(result['available_cash'][fund.id], 85 + i)
 
             cursor = Transaction().connection.cursor()
             executed = []
@@ -362,7 +365,8 @@ class CommonsFundTestCase(CompanyTestMixin, ModuleTestCase):
                 connection.cursor = lambda *a, **k: Cursor()
                 try:
                     executed.clear()
-                    Fund.get_amounts(records, ['balance', 'pledged'])
+                    Fund.get_amounts(
+                        records, ['balance', 'pledged', 'received'])
                     return len(executed)
                 finally:
                     connection.cursor = original

@@ -65,10 +65,20 @@ class CommonsReportingTestCase(CompanyTestMixin, ModuleTestCase):
                 resource = Resource(resource.id)
                 self.assertEqual(row.need, resource.need_amount)
                 self.assertEqual(row.need, Decimal('1000.00'))
-                self.assertEqual(row.received, resource.received_amount)
-                self.assertEqual(row.received, Decimal('400.00'))
-                self.assertEqual(row.gap, resource.gap_amount)
+                for name in [
+                        'pledged', 'allocated', 'recognised', 'received',
+                        'gap']:
+                    self.assertEqual(
+                        getattr(row, name),
+                        getattr(resource, name + '_amount'))
                 self.assertEqual(row.coverage, resource.coverage)
+                self.assertEqual(
+                    row.coverage_received, resource.coverage_received)
+                # Allocations apart: recognised and received are income
+                self.assertEqual(row.recognised, Decimal('300.00'))
+                self.assertEqual(row.received, Decimal('300.00'))
+                self.assertEqual(row.gap, Decimal('600.00'))
+                self.assertEqual(row.coverage, 0.4)
                 self.assertEqual(row.fees, Decimal('-15.00'))
                 self.assertEqual(row.allocated, Decimal('100.00'))
                 self.assertEqual(row.spent, Decimal('120.00'))

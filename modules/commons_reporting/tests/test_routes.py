@@ -101,8 +101,11 @@ class CommonsReportingRouteTestCase(RouteTestCase):
         self.assertEqual([r['code'] for r in data['resources']], ['LOOT'])
         loot, = data['resources']
         self.assertEqual(loot['need'], '5600.00')
+        self.assertEqual(loot['recognised'], '3350.00')
         self.assertEqual(loot['received'], '3350.00')
+        self.assertEqual(loot['allocated'], '0.00')
         self.assertEqual(loot['coverage'], round(3350 / 5600, 4))
+        self.assertEqual(loot['coverage_received'], round(3350 / 5600, 4))
         self.assertEqual(loot['needs'][0]['category'], 'development')
 
         etag = response.headers['ETag']
