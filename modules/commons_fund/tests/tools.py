@@ -7,7 +7,22 @@ from trytond.modules.account.tests import create_chart, get_fiscalyear
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 
-__all__ = ['setup_host', 'create_resource', 'post_move']
+__all__ = [
+    'setup_host', 'create_resource', 'post_move',
+    'set_fiscalyear_invoice_sequences']
+
+# The series of the invoices of a fiscal year: customer invoices, customer
+# credit notes, supplier invoices, supplier credit notes, payment requests
+# and their cancellations, each its own
+SERIES = [
+    ('out_invoice_sequence', "Customer Invoices", 'INV'),
+    ('out_credit_note_sequence', "Customer Credit Notes", 'CN'),
+    ('in_invoice_sequence', "Supplier Invoices", 'SINV'),
+    ('in_credit_note_sequence', "Supplier Credit Notes", 'SCN'),
+    ('commons_request_sequence', "Payment Requests", 'REQ'),
+    ('commons_request_credit_note_sequence',
+        "Payment Request Cancellations", 'REQC'),
+    ]
 
 
 def setup_host(name="ANIS"):
@@ -89,3 +104,25 @@ def post_move(company, date, amount, fund=None):
                 }])
     Move.post([move])
     return move
+
+
+def set_fiscalyear_invoice_sequences(fiscalyear, config=None):
+    """Set to the fiscal year (a proteus record) one invoice sequence for
+    each series, prefixed with its initials and the year"""
+    from proteus import Model
+    SequenceStrict = Model.get('ir.sequence.strict', config=config)
+    SequenceType = Model.get('ir.sequence.type', config=config)
+    sequence_type, = SequenceType.find([
+            ('name', '=', "Invoice"),
+            ], limit=1)
+    invoice_sequence, = fiscalyear.invoice_sequences
+    for field, name, initials in SERIES:
+        sequence = SequenceStrict(
+            name="%s %s" % (name, fiscalyear.name),
+            sequence_type=sequence_type,
+            prefix='%s%s-' % (initials, fiscalyear.start_date.year),
+            padding=4,
+            company=fiscalyear.company)
+        sequence.save()
+        setattr(invoice_sequence, field, sequence)
+    return fiscalyear
