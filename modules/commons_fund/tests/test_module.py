@@ -6,8 +6,8 @@ from decimal import Decimal
 from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError
 from trytond.modules.commons_fund.exceptions import (
-    FundLineAccessError, FundValidationError,
-    NeedValidationError, PledgeError, PledgeValidationError)
+    FundLineAccessError, FundValidationError, NeedValidationError,
+    PaymentRequestError, PledgeError, PledgeValidationError)
 from trytond.modules.commons_fund.tests.tools import (
     create_resource, post_move, setup_host)
 from trytond.modules.company.tests import CompanyTestMixin, set_company
@@ -229,6 +229,44 @@ class CommonsFundTestCase(CompanyTestMixin, ModuleTestCase):
             self.assertIn('Commons Fund', cm.exception.message)
             self.assertIn('not valid according to its domain',
                 cm.exception.message)
+
+    @with_transaction()
+    def test_payment_request_not_written(self):
+        "Nobody turns a payment request into an invoice or back by a write"
+        pool = Pool()
+        Account = pool.get('account.account')
+        Invoice = pool.get('account.invoice')
+        Journal = pool.get('account.journal')
+        Party = pool.get('party.party')
+        company, _ = setup_host()
+        with set_company(company):
+            funder, = Party.create([{
+                        'name': "Funder",
+                        'addresses': [('create', [{}])],
+                        }])
+            journal, = Journal.search([('type', '=', 'revenue')], limit=1)
+            receivable, = Account.search([
+                    ('company', '=', company.id),
+                    ('type.receivable', '=', True),
+                    ('closed', '!=', True),
+                    ], limit=1)
+            invoice, = Invoice.create([{
+                        'type': 'out',
+                        'company': company.id,
+                        'party': funder.id,
+                        'invoice_address': funder.addresses[0].id,
+                        'journal': journal.id,
+                        'account': receivable.id,
+                        'currency': company.currency.id,
+                        'commons_request': True,
+                        }])
+            with Transaction().set_context(_check_access=True):
+                with self.assertRaisesRegex(
+                        PaymentRequestError, 'it cannot be changed'):
+                    Invoice.write([invoice], {'commons_request': False})
+                # Writing what it already is changes nothing
+                Invoice.write([invoice], {'commons_request': True})
+            self.assertTrue(Invoice(invoice.id).commons_request)
 
     @with_transaction()
     def test_fund_line_append_only(self):
