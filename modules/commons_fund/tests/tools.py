@@ -8,7 +8,7 @@ from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 
 __all__ = [
-    'setup_host', 'create_resource', 'post_move',
+    'setup_host', 'create_resource', 'post_move', 'customer_invoice_values',
     'set_fiscalyear_invoice_sequences']
 
 # The series of the invoices of a fiscal year: customer invoices, customer
@@ -104,6 +104,33 @@ def post_move(company, date, amount, fund=None):
                 }])
     Move.post([move])
     return move
+
+
+def customer_invoice_values(company, name="Customer"):
+    "Return the values of a customer invoice of company to a new party"
+    pool = Pool()
+    Account = pool.get('account.account')
+    Journal = pool.get('account.journal')
+    Party = pool.get('party.party')
+    party, = Party.create([{
+                'name': name,
+                'addresses': [('create', [{}])],
+                }])
+    journal, = Journal.search([('type', '=', 'revenue')], limit=1)
+    receivable, = Account.search([
+            ('company', '=', company.id),
+            ('type.receivable', '=', True),
+            ('closed', '!=', True),
+            ], limit=1)
+    return {
+        'type': 'out',
+        'company': company.id,
+        'party': party.id,
+        'invoice_address': party.addresses[0].id,
+        'journal': journal.id,
+        'account': receivable.id,
+        'currency': company.currency.id,
+        }
 
 
 def set_fiscalyear_invoice_sequences(fiscalyear, config=None):
