@@ -434,7 +434,7 @@ class Invoice(metaclass=PoolMeta):
         pool = Pool()
         Lang = pool.get('ir.lang')
         sequence, date = super()._number_sequence(pattern=pattern)
-        if not sequence:
+        if self.commons_request and not sequence:
             # Never in the series of the invoices: a gift is not a sale
             raise InvoiceNumberError(gettext(
                     'commons_fund.msg_invoice_request_no_sequence',
@@ -555,12 +555,13 @@ class InvoiceReport(metaclass=PoolMeta):
         pool = Pool()
         ActionReport = pool.get('ir.action.report')
         Invoice = pool.get('account.invoice')
+        ModelData = pool.get('ir.model.data')
         invoice, = Invoice.browse(records)
         if (invoice.commons_request
                 and action.report_name != 'account.invoice.commons_request'):
-            action, = ActionReport.search([
-                    ('report_name', '=', 'account.invoice.commons_request'),
-                    ], limit=1)
+            # The template of the payment requests, also in the cache
+            action = ActionReport(ModelData.get_id(
+                    'commons_fund', 'report_payment_request'))
         return super()._execute(records, header, data, action)
 
 
