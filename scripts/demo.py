@@ -356,8 +356,8 @@ class Demo:
             if how[0] == 'invoice':
                 invoice = self.request_payment(pledge, dt.date(*how[1]))
                 self.pay(invoice, dt.date(*how[2]))
-                way = "%s %s posted %s, paid %s" % (
-                    document(invoice), invoice.number, invoice.invoice_date,
+                way = "%s posted %s, paid %s" % (
+                    document(invoice), invoice.invoice_date,
                     dt.date(*how[2]))
             else:
                 self.record_receipt(pledge, dt.date(*how[1]))
@@ -450,13 +450,11 @@ class Demo:
                 way = "confirmed"
             if how[0] == 'invoice':
                 invoice = self.request_payment(pledge, self.date(*how[1]))
-                way = "%s %s posted, not paid" % (
-                    document(invoice), invoice.number)
+                way = "%s posted, not paid" % document(invoice)
             elif how[0] == 'paid':
                 invoice = self.request_payment(pledge, self.date(*how[1]))
                 self.pay(invoice, self.date(*how[2]))
-                way = "%s %s posted and paid" % (
-                    document(invoice), invoice.number)
+                way = "%s posted and paid" % document(invoice)
             elif how[0] == 'receipt':
                 self.record_receipt(pledge, self.date(*how[1]))
                 way = "received without invoice"
@@ -540,10 +538,11 @@ def format_amount(amount):
 
 
 def document(invoice):
-    "Tell what the invoice is to the funder"
-    if invoice.commons_request:
-        return "payment request"
-    return "invoice"
+    "Tell what the invoice is to the funder, its number and its entry"
+    return "%s %s (%s/%s)" % (
+        "payment request" if invoice.commons_request else "invoice",
+        invoice.number, invoice.account.code,
+        "+".join(sorted({l.account.code for l in invoice.lines})))
 
 
 def format_rate(rate):
