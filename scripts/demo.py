@@ -147,24 +147,26 @@ class Demo:
                 name=str(year), sequence_type=move_type,
                 company=self.company)
             move_sequence.save()
-            invoice_sequence = Sequence(
-                name="Factures %s" % year, sequence_type=invoice_type,
-                prefix='%s-' % year, padding=4, company=self.company)
-            invoice_sequence.save()
             fiscalyear = FiscalYear(name=str(year), company=self.company)
             fiscalyear.start_date = dt.date(year, 1, 1)
             fiscalyear.end_date = dt.date(year, 12, 31)
             fiscalyear.move_sequence = move_sequence
+            # Each series of documents is numbered on its own
             sequences, = fiscalyear.invoice_sequences
-            sequences.out_invoice_sequence = invoice_sequence
-            sequences.out_credit_note_sequence = invoice_sequence
-            sequences.in_invoice_sequence = invoice_sequence
-            sequences.in_credit_note_sequence = invoice_sequence
+            for field, name, prefix in data.INVOICE_SERIES:
+                sequence = Sequence(
+                    name="%s %s" % (name, year), sequence_type=invoice_type,
+                    prefix='%s%s-' % (prefix, year), padding=4,
+                    company=self.company)
+                sequence.save()
+                setattr(sequences, field, sequence)
             fiscalyear.save()
             fiscalyear.click('create_period')
             self.fiscalyears[year] = fiscalyear
-            self.info("fiscal year %s with %d periods" % (
-                    fiscalyear.name, len(fiscalyear.periods)))
+            self.info("fiscal year %s with %d periods, series %s" % (
+                    fiscalyear.name, len(fiscalyear.periods),
+                    ", ".join('%s%s' % (p, year)
+                        for _, _, p in data.INVOICE_SERIES)))
 
     def create_configuration(self):
         self.step("Commons configuration (accounts, journals, payment)")
@@ -175,12 +177,18 @@ class Demo:
         configuration = Configuration(1)
         expected = {
             'subsidy_account': '741',
+            'subsidy_region_account': '742',
+            'subsidy_department_account': '743',
+            'subsidy_municipality_account': '744',
+            'subsidy_europe_account': '746',
+            'subsidy_other_account': '748',
             'donation_account': '7541',
             'sponsorship_account': '7542',
             'organisation_contribution_account': '7551',
             'membership_account': '7561',
             'service_account': '706',
             'grant_receivable_account': '44171',
+            'gift_receivable_account': '46871',
             'bank_account': '5121',
             }
         for name, code in expected.items():
@@ -191,9 +199,9 @@ class Demo:
                     "for %s but %s: is account_fr activated?" % (
                         code, name, account.code if account else None))
         revenue, = Journal.find([('code', '=', 'REV')])
-        cash, = Journal.find([('code', '=', 'CASH')])
+        bank, = Journal.find([('code', '=', 'BANK')])
         configuration.revenue_journal = revenue
-        configuration.receipt_journal = cash
+        configuration.receipt_journal = bank
         configuration.default_host_fee_rate = Decimal(0)
         # Store what the chart proposes so the configuration shows it
         for name in expected:
@@ -202,15 +210,15 @@ class Demo:
         self.info("accounts %s" % ", ".join(
                 "%s %s" % (n.replace('_account', ''), c)
                 for n, c in expected.items()))
-        self.info("journals REV / CASH, default host fee rate 0")
+        self.info("journals REV / BANK, default host fee rate 0")
 
         self.payment_method = PaymentMethod(name="Virement bancaire")
         self.payment_method.company = self.company
-        self.payment_method.journal = cash
+        self.payment_method.journal = bank
         self.payment_method.debit_account = configuration.bank_account
         self.payment_method.credit_account = configuration.bank_account
         self.payment_method.save()
-        self.info("payment method %s (CASH, 5121)" % self.payment_method.name)
+        self.info("payment method %s (BANK, 5121)" % self.payment_method.name)
 
     def create_resources(self):
         self.step("The %d commons of the tiers-lieux and their needs"
@@ -306,6 +314,8 @@ class Demo:
     def pledge(self, fund, funder, funding_type, amount, date, fiscalyear):
         Pledge = Model.get('commons.pledge')
         pledge = Pledge(funder=funder, funding_type=funding_type)
+        if funding_type == 'subsidy':
+            pledge.grantor_level = data.GRANTOR_LEVELS[funder.name]
         pledge.fund = fund
         pledge.amount = Decimal(amount).quantize(Decimal('0.01'))
         pledge.date = date
@@ -352,8 +362,9 @@ class Demo:
             if how[0] == 'invoice':
                 invoice = self.request_payment(pledge, dt.date(*how[1]))
                 self.pay(invoice, dt.date(*how[2]))
-                way = "invoice %s posted %s, paid %s" % (
-                    invoice.number, invoice.invoice_date, dt.date(*how[2]))
+                way = "%s posted %s, paid %s" % (
+                    document(invoice), invoice.invoice_date,
+                    dt.date(*how[2]))
             elif how[0] == 'designate':
                 self.designate(pledge, dt.date(*how[1]))
                 way = "host's share designated %s" % dt.date(*how[1])
@@ -448,11 +459,11 @@ class Demo:
                 way = "confirmed"
             if how[0] == 'invoice':
                 invoice = self.request_payment(pledge, self.date(*how[1]))
-                way = "invoice %s posted, not paid" % invoice.number
+                way = "%s posted, not paid" % document(invoice)
             elif how[0] == 'paid':
                 invoice = self.request_payment(pledge, self.date(*how[1]))
                 self.pay(invoice, self.date(*how[2]))
-                way = "invoice %s posted and paid" % invoice.number
+                way = "%s posted and paid" % document(invoice)
             elif how[0] == 'receipt':
                 self.record_receipt(pledge, self.date(*how[1]))
                 way = "received without invoice"
@@ -561,6 +572,14 @@ def format_amount(amount):
     if amount is None:
         return ''
     return '{:,.2f}'.format(Decimal(amount))
+
+
+def document(invoice):
+    "Tell what the invoice is to the funder, its number and its entry"
+    return "%s %s (%s/%s)" % (
+        "payment request" if invoice.commons_request else "invoice",
+        invoice.number, invoice.account.code,
+        "+".join(sorted({l.account.code for l in invoice.lines})))
 
 
 def format_rate(rate):

@@ -104,6 +104,23 @@ RESOURCES = [
             ]),
     ]
 
+# The series of the invoices of each fiscal year: field of the fiscal year's
+# invoice sequences, name and prefix (followed by the year)
+INVOICE_SERIES = [
+    ('out_invoice_sequence', "Factures clients", 'FC'),
+    ('out_credit_note_sequence', "Avoirs clients", 'AC'),
+    ('in_invoice_sequence', "Factures fournisseurs", 'FF'),
+    ('in_credit_note_sequence', "Avoirs fournisseurs", 'AF'),
+    ('commons_request_sequence', "Appels de fonds", 'APF'),
+    ('commons_request_credit_note_sequence',
+        "Annulations d'appels de fonds", 'AAF'),
+    ]
+
+# The level of each public body that grants a subsidy (its account of 74)
+GRANTOR_LEVELS = {
+    "Région Hauts-de-France": 'region',
+    }
+
 POOLED_FUND = {
     'code': 'COMMUNS-TL',
     'name': "Fonds commun des communs des tiers-lieux",

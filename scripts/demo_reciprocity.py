@@ -4,9 +4,11 @@
 
 A consultant earned 10,000 EUR in 2023 with a service sold thanks to the
 commons of the tiers-lieux; under a reciprocity contract she pays back 5 %
-of it, shared between Movilab and the forum.  A cooperative pays a fixed
-amount each quarter of the current year.  ANIS sells community facilitation
-with a levy of 5 % for the same two commons.
+of it, shared between Movilab and the forum, and ANIS lists her as a partner
+of the commons: with that counterpart, her payment is invoiced as a service
+(706).  A cooperative gives a fixed amount each quarter of the current year
+without counterpart: it is asked for with payment requests (7551).  ANIS
+sells community facilitation with a levy of 5 % for the same two commons.
 """
 import datetime as dt
 from decimal import Decimal
@@ -55,13 +57,15 @@ def create_reciprocity(demo):
     contract.start_date = dt.date(2023, 1, 1)
     contract.end_date = dt.date(2023, 12, 31)
     contract.public = True
+    contract.counterpart = True
     contract.description = (
         "Accompagnement d'un tiers-lieu (10 000 EUR) rendu possible par "
-        "Movilab et le Forum des tiers-lieux.")
+        "Movilab et le Forum des tiers-lieux ; en contrepartie, ANIS la "
+        "présente comme partenaire des communs des tiers-lieux.")
     beneficiaries(contract)
     contract.click('activate')
 
-    # The cooperative pays 150 EUR each quarter of the current year
+    # The cooperative gives 150 EUR each quarter of the current year
     cooperative = demo.party(COOPERATIVE)
     fixed = Contract(agent=cooperative, basis='fixed')
     fixed.fixed_amount = Decimal(150)
@@ -99,9 +103,27 @@ def create_reciprocity(demo):
         demo.info("  %-10s %s %9s EUR" % (
                 line.commons_fund.code, line.account.code,
                 format_amount(line.amount)))
-    quarters = Declaration.find([('contract', '=', fixed.id)])
-    demo.info("%s: %d quarterly declaration(s) of 150 EUR to confirm" % (
-            cooperative.name, len(quarters)))
+    # It confirms its first two quarters, asked for with payment requests;
+    # it paid the first one
+    quarters = Declaration.find(
+        [('contract', '=', fixed.id)], order=[('start_date', 'ASC')])
+    requests = []
+    for quarter in quarters[:2]:
+        quarter.click('confirm')
+        quarter.click('invoice')
+        request = Invoice(quarter.agent_invoice.id)
+        request.click('post')
+        request.reload()
+        requests.append(request)
+    if requests:
+        demo.pay(requests[0], requests[0].invoice_date)
+    demo.info("%s: %d quarterly declaration(s) of 150 EUR, payment "
+        "request(s) %s on %s" % (
+            cooperative.name, len(quarters),
+            ", ".join(r.number for r in requests),
+            ", ".join(sorted({
+                        l.account.code for r in requests
+                        for l in r.lines}))))
 
     # The levy on ANIS's own sales of community facilitation
     levy = Levy(name="Reversement aux communs des tiers-lieux")

@@ -524,6 +524,21 @@ def test_workflow_state_written(world, role, model, state, values):
         [record], values)
 
 
+@pytest.mark.parametrize('role', ['accountant', 'admin'])
+def test_payment_request_turned_invoice(world, role):
+    "A draft payment request of a gift turned into an invoice by a write"
+    pledge = world.pledge()
+    run_wizard(world.admin, 'commons.pledge.request_payment', 'create_', {},
+        action=('commons.pledge', [pledge]))
+    request, = world.admin.model('account.invoice', 'search', [
+            ('lines.commons_pledge', '=', pledge),
+            ('commons_request', '=', True),
+            ], 0, 1, None)
+    assert_refused(world, world.clients[role].model, 'account.invoice',
+        'write', [request], {'commons_request': False},
+        says="cannot be changed")
+
+
 @pytest.mark.parametrize('role', ['commons_admin', 'admin'])
 def test_posted_vote_deleted(world, role):
     "A vote of a posted round deleted"

@@ -11,12 +11,16 @@ from sql.conditionals import Case
 from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import ModelView, dualmethod, fields
+from trytond.modules.account_invoice.exceptions import InvoiceNumberError
+from trytond.modules.account_invoice.invoice import (
+    InvoiceReport as _InvoiceReport)
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Bool, Eval, If
+from trytond.pyson import Bool, Eval, Id, If
 from trytond.tools import grouped_slice, sqlite_apply_types
 from trytond.transaction import Transaction, without_check_access
 
-from .exceptions import InvoiceLineFundError, SpendingError
+from .exceptions import (
+    InvoiceLineFundError, PaymentRequestError, SpendingError)
 
 
 class Move(metaclass=PoolMeta):
@@ -430,6 +434,14 @@ class InvoiceLine(metaclass=PoolMeta):
 
 class Invoice(metaclass=PoolMeta):
     __name__ = 'account.invoice'
+    commons_request = fields.Boolean(
+        "Payment Request", readonly=True,
+        states={
+            'invisible': Eval('type') != 'out',
+            },
+        help="Checked if the document asks a funder for a gift or a grant "
+        "without counterpart: it is not a sale, it is numbered in the "
+        "series of the payment requests and printed as a call for funds.")
 
     @classmethod
     def __setup__(cls):
@@ -442,6 +454,47 @@ class Invoice(metaclass=PoolMeta):
                     'depends': ['type', 'state'],
                     },
                 })
+
+    @classmethod
+    def default_commons_request(cls):
+        return False
+
+    @property
+    def _sequence_field(self):
+        if self.commons_request:
+            if self.sequence_type == 'credit_note':
+                return 'commons_request_credit_note_sequence'
+            return 'commons_request_sequence'
+        return super()._sequence_field
+
+    def _number_sequence(self, pattern=None):
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        sequence, date = super()._number_sequence(pattern=pattern)
+        if self.commons_request and not sequence:
+            # Never in the series of the invoices: a gift is not a sale
+            raise InvoiceNumberError(gettext(
+                    'commons_fund.msg_invoice_request_no_sequence',
+                    invoice=self.rec_name,
+                    date=Lang.get().strftime(date)))
+        return sequence, date
+
+    def _credit(self, **values):
+        credit = super()._credit(**values)
+        credit.commons_request = self.commons_request
+        return credit
+
+    @classmethod
+    def check_modification(cls, mode, invoices, values=None, external=False):
+        super().check_modification(
+            mode, invoices, values=values, external=external)
+        # The document a funder receives is decided by who made it
+        if mode == 'write' and external and 'commons_request' in values:
+            for invoice in invoices:
+                if invoice.commons_request != values['commons_request']:
+                    raise PaymentRequestError(gettext(
+                            'commons_fund.msg_invoice_request_modify',
+                            invoice=invoice.rec_name))
 
     @classmethod
     @ModelView.button
@@ -560,3 +613,101 @@ class Invoice(metaclass=PoolMeta):
             if l.commons_pledge}
         if pledges:
             Pledge.process(list(pledges))
+
+
+class InvoiceSequence(metaclass=PoolMeta):
+    __name__ = 'account.fiscalyear.invoice_sequence'
+    commons_request_sequence = fields.Many2One(
+        'ir.sequence.strict', "Payment Request Sequence",
+        domain=[
+            ('sequence_type', '=',
+                Id('account_invoice', 'sequence_type_account_invoice')),
+            ('company', '=', Eval('company', -1)),
+            ],
+        help="The sequence of the payment requests of gifts and grants, "
+        "apart from the invoices.")
+    commons_request_credit_note_sequence = fields.Many2One(
+        'ir.sequence.strict', "Payment Request Cancellation Sequence",
+        domain=[
+            ('sequence_type', '=',
+                Id('account_invoice', 'sequence_type_account_invoice')),
+            ('company', '=', Eval('company', -1)),
+            ],
+        help="The sequence of the credit notes that cancel payment "
+        "requests, apart from the credit notes of invoices.")
+
+
+class InvoiceReport(metaclass=PoolMeta):
+    __name__ = 'account.invoice'
+
+    @classmethod
+    def execute(cls, ids, data):
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        RequestReport = pool.get(
+            'account.invoice.commons_request', type='report')
+        # A payment request is never printed as an invoice
+        if ids and all(i.commons_request for i in Invoice.browse(ids)):
+            data = {k: v for k, v in data.items() if k != 'action_id'}
+            return RequestReport.execute(ids, data)
+        return super().execute(ids, data)
+
+    @classmethod
+    def _execute(cls, records, header, data, action):
+        pool = Pool()
+        ActionReport = pool.get('ir.action.report')
+        Invoice = pool.get('account.invoice')
+        ModelData = pool.get('ir.model.data')
+        invoice, = Invoice.browse(records)
+        if (invoice.commons_request
+                and action.report_name != 'account.invoice.commons_request'):
+            # The template of the payment requests, also in the cache
+            action = ActionReport(ModelData.get_id(
+                    'commons_fund', 'report_payment_request'))
+        return super()._execute(records, header, data, action)
+
+
+class PaymentRequestReport(_InvoiceReport):
+    __name__ = 'account.invoice.commons_request'
+
+    @classmethod
+    def get_context(cls, records, header, data):
+        context = super().get_context(records, header, data)
+        context['is_grant'] = cls.is_grant
+        context['is_cancellation'] = cls.is_cancellation
+        context['company_address'] = cls.company_address
+        return context
+
+    @classmethod
+    def is_grant(cls, invoice):
+        "Tell if the request asks for the payment of subsidies"
+        return all(
+            l.commons_pledge and l.commons_pledge.funding_type == 'subsidy'
+            for l in invoice.line_lines)
+
+    @classmethod
+    def is_cancellation(cls, invoice):
+        "Tell if the document cancels a payment request"
+        return invoice.sequence_type == 'credit_note'
+
+    @classmethod
+    def company_address(cls, invoice):
+        "Return the address of the host, without its name"
+        pool = Pool()
+        Address = pool.get('party.address')
+        address = invoice.company.party.address_get(type='invoice')
+        if not address:
+            return ''
+        with Transaction().set_context(address_with_party=False):
+            return Address(address.id).full_address
+
+    @classmethod
+    def execute(cls, ids, data):
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        for invoice in Invoice.browse(ids):
+            if not invoice.commons_request:
+                raise PaymentRequestError(gettext(
+                        'commons_fund.msg_invoice_not_request',
+                        invoice=invoice.rec_name))
+        return super().execute(ids, data)

@@ -14,8 +14,9 @@ from .exceptions import ConfigurationError
 # type they need ('income' for the income statement, a type flag or None),
 # the template of the French chart proposed by default and the help.
 ACCOUNTS = [
-    ('subsidy_account', "Subsidy Account", 'income', 'account_template_741',
-        "The income account credited by public subsidies."),
+    ('subsidy_account', "State Subsidy Account", 'income',
+        'account_template_741',
+        "The income account credited by the subsidies of the State."),
     ('donation_account', "Donation Account", 'income',
         'account_template_7541',
         "The income account credited by donations."),
@@ -34,7 +35,8 @@ ACCOUNTS = [
         "The income account credited by services sold with a counterpart."),
     ('grant_receivable_account', "Grant Receivable Account", 'receivable',
         'account_template_44171',
-        "The receivable account debited by the invoices of public grants."),
+        "The receivable account debited by the payment requests of public "
+        "grants."),
     ('bank_account', "Bank Account", None, 'account_fr.5121',
         "The account debited by money received without an invoice."),
     ('contribution_expense_account', "Contribution Expense Account",
@@ -106,8 +108,9 @@ ACCOUNTS = [
 JOURNALS = [
     ('revenue_journal', "Revenue Journal", 'revenue', 'journal_revenue',
         "The journal of the invoices sent to funders."),
-    ('receipt_journal', "Receipt Journal", 'cash', 'journal_cash',
-        "The journal of money received without an invoice."),
+    ('receipt_journal', "Receipt Journal", 'cash',
+        'commons_fund.journal_bank',
+        "The bank journal of money received without an invoice."),
     ('valuation_journal', "Valuation Journal", 'general',
         'journal_miscellaneous',
         "The journal of contributions in kind and of volunteer work."),
@@ -161,11 +164,14 @@ def _default_account(xml_id):
 
 
 def _default_journal(xml_id):
+    module, xml_id = (
+        xml_id.split('.') if '.' in xml_id else ('account', xml_id))
+
     def default(cls, **pattern):
         pool = Pool()
         ModelData = pool.get('ir.model.data')
         try:
-            return ModelData.get_id('account', xml_id)
+            return ModelData.get_id(module, xml_id)
         except KeyError:
             return None
     return classmethod(default)
@@ -185,6 +191,70 @@ class Configuration(
         vars()[name] = fields.MultiValue(_journal(string, type_, help))
         vars()['default_%s' % name] = _default_journal(xml_id)
     del name, string, flag, type_, xml_id, help
+    subsidy_region_account = fields.MultiValue(fields.Many2One(
+            'account.account', "Region Subsidy Account",
+            domain=[
+                ('closed', '!=', True),
+                ('type.statement', '=', 'income'),
+                ('company', '=', Eval('context', {}).get('company', -1)),
+                ],
+            help="The income account credited by the subsidies of regions."))
+    subsidy_department_account = fields.MultiValue(fields.Many2One(
+            'account.account', "Department Subsidy Account",
+            domain=[
+                ('closed', '!=', True),
+                ('type.statement', '=', 'income'),
+                ('company', '=', Eval('context', {}).get('company', -1)),
+                ],
+            help="The income account credited by the subsidies of "
+            "departments."))
+    subsidy_municipality_account = fields.MultiValue(fields.Many2One(
+            'account.account', "Municipality Subsidy Account",
+            domain=[
+                ('closed', '!=', True),
+                ('type.statement', '=', 'income'),
+                ('company', '=', Eval('context', {}).get('company', -1)),
+                ],
+            help="The income account credited by the subsidies of "
+            "municipalities and their groupings."))
+    subsidy_europe_account = fields.MultiValue(fields.Many2One(
+            'account.account', "European Funds Subsidy Account",
+            domain=[
+                ('closed', '!=', True),
+                ('type.statement', '=', 'income'),
+                ('company', '=', Eval('context', {}).get('company', -1)),
+                ],
+            help="The income account credited by the subsidies of European "
+            "funds."))
+    subsidy_other_account = fields.MultiValue(fields.Many2One(
+            'account.account', "Other Public Bodies Subsidy Account",
+            domain=[
+                ('closed', '!=', True),
+                ('type.statement', '=', 'income'),
+                ('company', '=', Eval('context', {}).get('company', -1)),
+                ],
+            help="The income account credited by the subsidies of the other "
+            "public bodies."))
+    gift_receivable_account = fields.MultiValue(fields.Many2One(
+            'account.account', "Gift Receivable Account",
+            domain=[
+                ('closed', '!=', True),
+                ('type.receivable', '=', True),
+                ('party_required', '=', True),
+                ('company', '=', Eval('context', {}).get('company', -1)),
+                ],
+            help="The receivable account debited by the payment requests of "
+            "gifts and contributions without counterpart that an agreement "
+            "makes certain."))
+    default_subsidy_region_account = _default_account('account_template_742')
+    default_subsidy_department_account = _default_account(
+        'account_template_743')
+    default_subsidy_municipality_account = _default_account(
+        'account_template_744')
+    default_subsidy_europe_account = _default_account('account_template_746')
+    default_subsidy_other_account = _default_account('account_template_748')
+    default_gift_receivable_account = _default_account(
+        'account_template_46871')
     default_host_fee_rate = fields.MultiValue(fields.Numeric(
             "Default Host Fee Rate", digits=(None, 4),
             domain=['OR',
@@ -200,7 +270,10 @@ class Configuration(
     @classmethod
     def multivalue_model(cls, field):
         pool = Pool()
-        if field in {a[0] for a in ACCOUNTS}:
+        if field in {a[0] for a in ACCOUNTS} | {
+                'subsidy_region_account', 'subsidy_department_account',
+                'subsidy_municipality_account', 'subsidy_europe_account',
+                'subsidy_other_account', 'gift_receivable_account'}:
             return pool.get('commons.configuration.account')
         if field in {j[0] for j in JOURNALS}:
             return pool.get('commons.configuration.journal')
@@ -224,6 +297,49 @@ class ConfigurationAccount(ModelSQL, CompanyValueMixin):
     for name, string, flag, _, help in ACCOUNTS:
         vars()[name] = _account(string, flag, help, Eval('company', -1))
     del name, string, flag, help, _
+    subsidy_region_account = fields.Many2One(
+        'account.account', "Region Subsidy Account",
+        domain=[
+            ('closed', '!=', True),
+            ('type.statement', '=', 'income'),
+            ('company', '=', Eval('company', -1)),
+            ])
+    subsidy_department_account = fields.Many2One(
+        'account.account', "Department Subsidy Account",
+        domain=[
+            ('closed', '!=', True),
+            ('type.statement', '=', 'income'),
+            ('company', '=', Eval('company', -1)),
+            ])
+    subsidy_municipality_account = fields.Many2One(
+        'account.account', "Municipality Subsidy Account",
+        domain=[
+            ('closed', '!=', True),
+            ('type.statement', '=', 'income'),
+            ('company', '=', Eval('company', -1)),
+            ])
+    subsidy_europe_account = fields.Many2One(
+        'account.account', "European Funds Subsidy Account",
+        domain=[
+            ('closed', '!=', True),
+            ('type.statement', '=', 'income'),
+            ('company', '=', Eval('company', -1)),
+            ])
+    subsidy_other_account = fields.Many2One(
+        'account.account', "Other Public Bodies Subsidy Account",
+        domain=[
+            ('closed', '!=', True),
+            ('type.statement', '=', 'income'),
+            ('company', '=', Eval('company', -1)),
+            ])
+    gift_receivable_account = fields.Many2One(
+        'account.account', "Gift Receivable Account",
+        domain=[
+            ('closed', '!=', True),
+            ('type.receivable', '=', True),
+            ('party_required', '=', True),
+            ('company', '=', Eval('company', -1)),
+            ])
 
 
 class ConfigurationJournal(ModelSQL, CompanyValueMixin):

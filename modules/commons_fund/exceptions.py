@@ -45,6 +45,10 @@ class SpendingError(AccessError):
     pass
 
 
+class PaymentRequestError(UserError):
+    pass
+
+
 class YearEndError(UserError):
     pass
 

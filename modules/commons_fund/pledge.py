@@ -41,6 +41,24 @@ FUNDING_ACCOUNTS = {
     'membership': 'membership_account',
     'service': 'service_account',
     }
+# The public bodies that grant subsidies, each on its own 74x account
+GRANTOR_LEVELS = [
+    (None, ""),
+    ('state', "State"),
+    ('region', "Region"),
+    ('department', "Department"),
+    ('municipality', "Municipality or Grouping"),
+    ('europe', "European Funds"),
+    ('other', "Other Public Body"),
+    ]
+GRANTOR_ACCOUNTS = {
+    'state': 'subsidy_account',
+    'region': 'subsidy_region_account',
+    'department': 'subsidy_department_account',
+    'municipality': 'subsidy_municipality_account',
+    'europe': 'subsidy_europe_account',
+    'other': 'subsidy_other_account',
+    }
 
 
 class Pledge(CheckValuesMixin, Workflow, ModelSQL, ModelView):
@@ -63,6 +81,15 @@ class Pledge(CheckValuesMixin, Workflow, ModelSQL, ModelView):
         FUNDING_TYPES, "Funding Type", required=True, states=_states,
         help="The nature of the money, which sets the income account "
         "and the origin of the dedicated funds at year end.")
+    grantor_level = fields.Selection(
+        GRANTOR_LEVELS, "Grantor Level", sort=False,
+        states={
+            'required': Eval('funding_type') == 'subsidy',
+            'invisible': Eval('funding_type') != 'subsidy',
+            'readonly': Eval('state') != 'draft',
+            },
+        help="The public body that grants the subsidy, which sets the "
+        "subsidy account (74x).")
     fund = fields.Many2One(
         'commons.fund', "Fund", required=True, states=_states,
         domain=[
@@ -255,6 +282,11 @@ class Pledge(CheckValuesMixin, Workflow, ModelSQL, ModelView):
                     self.company, date=self.date, test_state=False)
             except FiscalYearNotFoundError:
                 pass
+
+    @fields.depends('funding_type', 'grantor_level')
+    def on_change_funding_type(self):
+        if self.funding_type != 'subsidy':
+            self.grantor_level = None
 
     @fields.depends('company')
     def on_change_with_company_currency(self, name=None):
@@ -762,12 +794,33 @@ class Pledge(CheckValuesMixin, Workflow, ModelSQL, ModelView):
                     amount=amount,
                     remaining=remaining))
 
+    @property
+    def gift(self):
+        "Tell if the money is given without counterpart"
+        return self.funding_type != 'service'
+
     def get_income_account(self):
         pool = Pool()
         Configuration = pool.get('commons.configuration')
         config = Configuration(1)
-        return config.get_required(
-            FUNDING_ACCOUNTS[self.funding_type], company=self.company.id)
+        if self.funding_type == 'subsidy':
+            name = GRANTOR_ACCOUNTS.get(
+                self.grantor_level, FUNDING_ACCOUNTS['subsidy'])
+        else:
+            name = FUNDING_ACCOUNTS[self.funding_type]
+        return config.get_required(name, company=self.company.id)
+
+    def get_receivable_account(self):
+        "Return the receivable of the payment requests, None for invoices"
+        pool = Pool()
+        Configuration = pool.get('commons.configuration')
+        config = Configuration(1)
+        if self.funding_type == 'subsidy':
+            return config.get_required(
+                'grant_receivable_account', company=self.company.id)
+        elif self.gift:
+            return config.get_required(
+                'gift_receivable_account', company=self.company.id)
 
 
 class RequestPaymentStart(ModelView):
@@ -850,9 +903,10 @@ class RequestPayment(CheckWizardMixin, Wizard):
         invoice.on_change_party()
         invoice.journal = config.get_required(
             'revenue_journal', company=company.id)
-        if pledge.funding_type == 'subsidy':
-            invoice.account = config.get_required(
-                'grant_receivable_account', company=company.id)
+        # A gift is not a sale: it is requested, not invoiced
+        invoice.commons_request = pledge.gift
+        if pledge.gift:
+            invoice.account = pledge.get_receivable_account()
         line = InvoiceLine(
             invoice=invoice,
             type='line',
@@ -866,6 +920,9 @@ class RequestPayment(CheckWizardMixin, Wizard):
             commons_pledge=pledge,
             taxes=[],
             )
+        if not pledge.gift:
+            # The taxes of a service are those of the host's regime
+            line.on_change_account()
         invoice.lines = [line]
         return invoice
 

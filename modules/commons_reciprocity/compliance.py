@@ -36,7 +36,8 @@ class Compliance(ModelSQL, ModelView):
         help="The revenue declared by the agent.")
     amount = Monetary(
         "Due", currency='currency', digits='currency',
-        help="The amount due for the confirmed declarations.")
+        help="The amount due for the confirmed declarations and for the "
+        "ended periods of fixed amounts, confirmed or not.")
     invoiced = Monetary(
         "Invoiced", currency='currency', digits='currency',
         help="The amount due of the declarations invoiced.")
@@ -74,7 +75,7 @@ class Compliance(ModelSQL, ModelView):
         today = Date.today()
 
         year = Cast(Extract('YEAR', declaration.end_date), 'INTEGER')
-        confirmed = declaration.state.in_(['confirmed', 'invoiced'])
+        due = Declaration._due_condition(declaration, contract, today)
         invoiced = declaration.state == 'invoiced'
         paid = invoiced & (invoice.state == 'paid')
 
@@ -104,7 +105,7 @@ class Compliance(ModelSQL, ModelView):
                 company.currency.as_('currency'),
                 Count(declaration.id).as_('declarations'),
                 total(declaration.revenue).as_('revenue'),
-                total(declaration.amount, confirmed).as_('amount'),
+                total(declaration.amount, due).as_('amount'),
                 total(declaration.amount, invoiced).as_('invoiced'),
                 total(declaration.amount, paid).as_('paid'),
                 Sum(Case(

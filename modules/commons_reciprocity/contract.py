@@ -102,8 +102,10 @@ class Contract(
         "the agent declares its revenue.")
     counterpart = fields.Boolean(
         "Counterpart", states=_states,
-        help="Check if the agent receives a service in return: the "
-        "payments are then income from services rather than contributions.")
+        help="Check if the host gives the agent something in return (a "
+        "service, a licence, visibility): the payments are then invoiced as "
+        "services. Unchecked, they are contributions without counterpart, "
+        "asked for with payment requests rather than invoices.")
     public = fields.Boolean(
         "Public",
         help="Check if the agent consents to be shown by name as a "
@@ -389,6 +391,16 @@ class Contract(
         else:
             name = 'organisation_contribution_account'
         return config.get_required(name, company=self.company.id)
+
+    def get_receivable_account(self):
+        """Return the receivable of the payment requests of contributions
+        without counterpart, None for the invoices of services"""
+        pool = Pool()
+        Configuration = pool.get('commons.configuration')
+        config = Configuration(1)
+        if not self.counterpart:
+            return config.get_required(
+                'gift_receivable_account', company=self.company.id)
 
     @classmethod
     def public_agents(cls, company, year):

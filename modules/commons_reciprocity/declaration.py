@@ -230,6 +230,15 @@ class Declaration(
             | ((table.confirmed_date == Null) & (table.due_date < today)))
 
     @classmethod
+    def _due_condition(cls, table, contract, today):
+        """Return the SQL condition of the declarations whose amount is due:
+        the confirmed ones, and the ended periods of fixed amounts even
+        before the agent confirms them"""
+        return (table.state.in_(['confirmed', 'invoiced'])
+            | ((table.state == 'draft') & (contract.basis == 'fixed')
+                & (table.end_date < today)))
+
+    @classmethod
     def get_late(cls, declarations, name):
         pool = Pool()
         Date = pool.get('ir.date')
@@ -456,6 +465,10 @@ class Declaration(
         invoice.on_change_party()
         invoice.journal = config.get_required(
             'revenue_journal', company=company.id)
+        # Only a payment with a counterpart is a sale
+        invoice.commons_request = not contract.counterpart
+        if invoice.commons_request:
+            invoice.account = contract.get_receivable_account()
         account = contract.get_income_account()
         parts = proportional(
             self.amount, {l: l.share for l in contract.lines},
@@ -465,20 +478,24 @@ class Declaration(
             amount = parts.get(contract_line)
             if not amount:
                 continue
-            lines.append(InvoiceLine(
-                    invoice=invoice,
-                    type='line',
-                    company=company,
-                    currency=company.currency,
-                    quantity=1,
-                    unit_price=amount,
-                    description='%s - %s' % (
-                        description, contract_line.resource.rec_name),
-                    account=account,
-                    commons_fund=contract_line.fund,
-                    origin=self,
-                    taxes=[],
-                    ))
+            line = InvoiceLine(
+                invoice=invoice,
+                type='line',
+                company=company,
+                currency=company.currency,
+                quantity=1,
+                unit_price=amount,
+                description='%s - %s' % (
+                    description, contract_line.resource.rec_name),
+                account=account,
+                commons_fund=contract_line.fund,
+                origin=self,
+                taxes=[],
+                )
+            if contract.counterpart:
+                # The taxes of a service are those of the host's regime
+                line.on_change_account()
+            lines.append(line)
         invoice.lines = lines
         return invoice
 

@@ -684,13 +684,15 @@ class ReciprocitySummary(_ContextMixin, ModelSQL, ModelView):
         help="The year in which the declared periods end.")
     currency = fields.Many2One('currency.currency', "Currency")
     declarations = fields.Integer(
-        "Declarations", help="The number of confirmed declarations.")
+        "Declarations", help="The number of declarations not cancelled.")
     revenue = Monetary(
         "Revenue", currency='currency', digits='currency',
         help="The revenue declared thanks to the commons.")
     due = Monetary(
         "Due", currency='currency', digits='currency',
-        help="The reciprocity contributions due for the declarations.")
+        help="The reciprocity contributions due for the confirmed "
+        "declarations and for the ended periods of fixed amounts, "
+        "confirmed or not.")
     invoiced = Monetary(
         "Invoiced", currency='currency', digits='currency',
         help="The part of what is due that was invoiced.")
@@ -713,6 +715,7 @@ class ReciprocitySummary(_ContextMixin, ModelSQL, ModelView):
         Company = pool.get('company.company')
         Contract = pool.get('commons.reciprocity.contract')
         Currency = pool.get('currency.currency')
+        Date = pool.get('ir.date')
         Declaration = pool.get('commons.reciprocity.declaration')
         FiscalYear = pool.get('account.fiscalyear')
         Invoice = pool.get('account.invoice')
@@ -724,6 +727,8 @@ class ReciprocitySummary(_ContextMixin, ModelSQL, ModelView):
         invoice = Invoice.__table__()
 
         amount = declaration.amount
+        # The same rule as the compliance of the agents
+        due = Declaration._due_condition(declaration, contract, Date.today())
 
         return (declaration
             .join(contract, condition=declaration.contract == contract.id)
@@ -744,11 +749,11 @@ class ReciprocitySummary(_ContextMixin, ModelSQL, ModelView):
                 company.currency.as_('currency'),
                 Count(declaration.id).as_('declarations'),
                 _total(declaration.revenue, currency).as_('revenue'),
-                _total(amount, currency).as_('due'),
+                _total(amount, currency, due).as_('due'),
                 _total(amount, currency, declaration.state == 'invoiced').as_(
                     'invoiced'),
                 _total(amount, currency, invoice.state == 'paid').as_('paid'),
-                where=declaration.state.in_(['confirmed', 'invoiced'])
+                where=(declaration.state != 'cancelled')
                 & cls._context_where(declaration.company, fiscalyear.id),
                 group_by=[
                     declaration.company, contract.agent,

@@ -6,10 +6,10 @@ from decimal import Decimal
 from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError
 from trytond.modules.commons_fund.exceptions import (
-    FundLineAccessError, FundValidationError,
-    NeedValidationError, PledgeError, PledgeValidationError)
+    FundLineAccessError, FundValidationError, NeedValidationError,
+    PaymentRequestError, PledgeError, PledgeValidationError)
 from trytond.modules.commons_fund.tests.tools import (
-    create_resource, post_move, setup_host)
+    create_resource, customer_invoice_values, post_move, setup_host)
 from trytond.modules.company.tests import CompanyTestMixin, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
@@ -187,23 +187,11 @@ class CommonsFundTestCase(CompanyTestMixin, ModuleTestCase):
         pool = Pool()
         Account = pool.get('account.account')
         Invoice = pool.get('account.invoice')
-        Journal = pool.get('account.journal')
-        Party = pool.get('party.party')
         company, _ = setup_host()
         other, _ = setup_host("Other host")
         with set_company(company):
             _, fund = create_resource(company)
         with set_company(other):
-            party, = Party.create([{
-                        'name': "Customer",
-                        'addresses': [('create', [{}])],
-                        }])
-            journal, = Journal.search([('type', '=', 'revenue')], limit=1)
-            receivable, = Account.search([
-                    ('company', '=', other.id),
-                    ('type.receivable', '=', True),
-                    ('closed', '!=', True),
-                    ], limit=1)
             revenue, = Account.search([
                     ('company', '=', other.id),
                     ('type.revenue', '=', True),
@@ -211,13 +199,7 @@ class CommonsFundTestCase(CompanyTestMixin, ModuleTestCase):
                     ], limit=1)
             with self.assertRaises(UserError) as cm:
                 Invoice.create([{
-                            'type': 'out',
-                            'company': other.id,
-                            'party': party.id,
-                            'invoice_address': party.addresses[0].id,
-                            'journal': journal.id,
-                            'account': receivable.id,
-                            'currency': other.currency.id,
+                            **customer_invoice_values(other),
                             'lines': [('create', [{
                                             'company': other.id,
                                             'account': revenue.id,
@@ -229,6 +211,25 @@ class CommonsFundTestCase(CompanyTestMixin, ModuleTestCase):
             self.assertIn('Commons Fund', cm.exception.message)
             self.assertIn('not valid according to its domain',
                 cm.exception.message)
+
+    @with_transaction()
+    def test_payment_request_not_written(self):
+        "Nobody turns a payment request into an invoice or back by a write"
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        company, _ = setup_host()
+        with set_company(company):
+            invoice, = Invoice.create([{
+                        **customer_invoice_values(company, "Funder"),
+                        'commons_request': True,
+                        }])
+            with Transaction().set_context(_check_access=True):
+                with self.assertRaisesRegex(
+                        PaymentRequestError, 'it cannot be changed'):
+                    Invoice.write([invoice], {'commons_request': False})
+                # Writing what it already is changes nothing
+                Invoice.write([invoice], {'commons_request': True})
+            self.assertTrue(Invoice(invoice.id).commons_request)
 
     @with_transaction()
     def test_fund_line_append_only(self):

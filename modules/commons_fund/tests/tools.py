@@ -7,7 +7,22 @@ from trytond.modules.account.tests import create_chart, get_fiscalyear
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 
-__all__ = ['setup_host', 'create_resource', 'post_move']
+__all__ = [
+    'setup_host', 'create_resource', 'post_move', 'customer_invoice_values',
+    'set_fiscalyear_invoice_sequences']
+
+# The series of the invoices of a fiscal year: customer invoices, customer
+# credit notes, supplier invoices, supplier credit notes, payment requests
+# and their cancellations, each its own
+SERIES = [
+    ('out_invoice_sequence', "Customer Invoices", 'INV'),
+    ('out_credit_note_sequence', "Customer Credit Notes", 'CN'),
+    ('in_invoice_sequence', "Supplier Invoices", 'SINV'),
+    ('in_credit_note_sequence', "Supplier Credit Notes", 'SCN'),
+    ('commons_request_sequence', "Payment Requests", 'REQ'),
+    ('commons_request_credit_note_sequence',
+        "Payment Request Cancellations", 'REQC'),
+    ]
 
 
 def setup_host(name="ANIS"):
@@ -89,3 +104,52 @@ def post_move(company, date, amount, fund=None):
                 }])
     Move.post([move])
     return move
+
+
+def customer_invoice_values(company, name="Customer"):
+    "Return the values of a customer invoice of company to a new party"
+    pool = Pool()
+    Account = pool.get('account.account')
+    Journal = pool.get('account.journal')
+    Party = pool.get('party.party')
+    party, = Party.create([{
+                'name': name,
+                'addresses': [('create', [{}])],
+                }])
+    journal, = Journal.search([('type', '=', 'revenue')], limit=1)
+    receivable, = Account.search([
+            ('company', '=', company.id),
+            ('type.receivable', '=', True),
+            ('closed', '!=', True),
+            ], limit=1)
+    return {
+        'type': 'out',
+        'company': company.id,
+        'party': party.id,
+        'invoice_address': party.addresses[0].id,
+        'journal': journal.id,
+        'account': receivable.id,
+        'currency': company.currency.id,
+        }
+
+
+def set_fiscalyear_invoice_sequences(fiscalyear, config=None):
+    """Set to the fiscal year (a proteus record) one invoice sequence for
+    each series, prefixed with its initials and the year"""
+    from proteus import Model
+    SequenceStrict = Model.get('ir.sequence.strict', config=config)
+    SequenceType = Model.get('ir.sequence.type', config=config)
+    sequence_type, = SequenceType.find([
+            ('name', '=', "Invoice"),
+            ], limit=1)
+    invoice_sequence, = fiscalyear.invoice_sequences
+    for field, name, initials in SERIES:
+        sequence = SequenceStrict(
+            name="%s %s" % (name, fiscalyear.name),
+            sequence_type=sequence_type,
+            prefix='%s%s-' % (initials, fiscalyear.start_date.year),
+            padding=4,
+            company=fiscalyear.company)
+        sequence.save()
+        setattr(invoice_sequence, field, sequence)
+    return fiscalyear

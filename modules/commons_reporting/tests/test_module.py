@@ -126,8 +126,9 @@ class CommonsReportingTestCase(CompanyTestMixin, ModuleTestCase):
 
     @with_transaction()
     def test_reciprocity_summary(self):
-        "The reciprocity analysis sums the confirmed declarations"
+        "The reciprocity analysis sums the declarations, due as in compliance"
         pool = Pool()
+        Compliance = pool.get('commons.reciprocity.compliance')
         Contract = pool.get('commons.reciprocity.contract')
         Declaration = pool.get('commons.reciprocity.declaration')
         Party = pool.get('party.party')
@@ -164,11 +165,17 @@ class CommonsReportingTestCase(CompanyTestMixin, ModuleTestCase):
             with Transaction().set_context(fiscalyear=fiscalyear.id):
                 row, = Summary.search([])
             self.assertEqual(row.agent, agent)
-            self.assertEqual(row.declarations, 2)
-            self.assertEqual(row.revenue, Decimal(4000))
+            self.assertEqual(row.declarations, 3)
+            self.assertEqual(row.revenue, Decimal(11000))
+            # The third quarter waits for its confirmation to be due
             self.assertEqual(row.due, Decimal(200))
             self.assertEqual(row.invoiced, Decimal(0))
             self.assertEqual(row.paid, Decimal(0))
+            compliance, = Compliance.search([('year', '=', 2023)])
+            self.assertEqual(
+                (compliance.declarations, compliance.revenue,
+                    compliance.amount),
+                (row.declarations, row.revenue, row.due))
 
     @with_transaction()
     def test_open_data_export(self):
