@@ -7,6 +7,7 @@ from decimal import Decimal
 from sql import Null
 from sql.aggregate import Sum
 from sql.conditionals import Case
+from stdnum.fr import siren as fr_siren
 
 from trytond import backend
 from trytond.i18n import gettext
@@ -711,3 +712,18 @@ class PaymentRequestReport(_InvoiceReport):
                         'commons_fund.msg_invoice_not_request',
                         invoice=invoice.rec_name))
         return super().execute(ids, data)
+
+
+class FrFEC(metaclass=PoolMeta):
+    __name__ = 'account.fr.fec'
+
+    def default_result(self, fields):
+        result = super().default_result(fields)
+        if result.get('filename'):
+            # account_fr formats the SIREN identifier record, not its code
+            siren = self.start.fiscalyear.company.party.siren
+            format_date = self.get_format_date()
+            result['filename'] = '%sFEC%s.csv' % (
+                fr_siren.compact(siren.code) if siren else '',
+                format_date(self.start.fiscalyear.end_date))
+        return result
