@@ -86,8 +86,11 @@ class Demo:
                 code=data.COMPANY['country_code'])
             country.save()
 
+        Lang = Model.get('ir.lang')
         party = Party(name=data.COMPANY['name'])
         party.commons_organisation = True
+        # A French host: the users it creates read French
+        party.lang, = Lang.find([('code', '=', data.COMPANY['language'])])
         address, = party.addresses
         address.city = data.COMPANY['city']
         address.postal_code = data.COMPANY['postal_code']
@@ -283,9 +286,10 @@ class Demo:
         resource = self.resources[data.STEWARD_USER['resource']]
         steward.party = resource.stewards[0]
         steward.save()
-        self.info("%s (password %s) stewards %s as %s" % (
+        self.info("%s (password %s) stewards %s as %s, reads %s" % (
                 steward.login, data.STEWARD_USER['password'],
-                resource.code, steward.party.name))
+                resource.code, steward.party.name,
+                steward.language.code if steward.language else '-'))
 
     def create_funds(self):
         self.step("Funds: one earmarked fund per resource and the pooled fund")

@@ -16,14 +16,20 @@ def group_id(admin, name):
     return group
 
 
-def make_users(admin, prefix, group, parties, company=None):
+def make_users(admin, prefix, group, parties, company=None, language='en'):
     """One user per party (or None), in the group (None: in no group) and
-    the company (default the admin's): their logins and passwords"""
+    the company (default the admin's), reading language (None: the host's):
+    their logins and passwords"""
     company = company or admin.context['company']
     groups = [('add', [group_id(admin, group)])] if group else []
     users = [(
             '%s-%s-%s' % (prefix, uuid.uuid4().hex[:8], i),
             'secret-%s' % uuid.uuid4().hex) for i in range(len(parties))]
+    values = {}
+    if language:
+        # The tests read the messages in English, whatever the host reads
+        values['language'], = admin.model('ir.lang', 'search', [
+                ('code', '=', language)], 0, 1, None)
     admin.model('res.user', 'create', [{
                 'login': login,
                 'name': login,
@@ -32,6 +38,7 @@ def make_users(admin, prefix, group, parties, company=None):
                 'groups': groups,
                 'companies': [('add', [company])],
                 'company': company,
+                **values,
                 } for (login, password), party in zip(users, parties)])
     return users
 

@@ -88,14 +88,14 @@ def page(browser_tools):
             browser.close()
 
 
-def _login(page, url, login='admin', password='admin'):
+def _login(page, url, login='admin', password='admin', menu="Commons"):
     page.goto(url)
     # sao asks the user name, then the password in a second dialog
     page.fill('#login', login)
     page.click('button[type=submit]')
     page.fill('#ask-dialog-entry', password)
     page.click('button[title="OK"]')
-    page.locator('#menu .column-char[title="Commons"]').wait_for()
+    page.locator('#menu .column-char[title="%s"]' % menu).wait_for()
 
 
 def _open_menu(page, *path):
@@ -218,8 +218,9 @@ def test_resource_funding_statement(served, page, browser):
 
 
 def test_steward_approves_spending(demo_server, served, page, browser):
-    """The steward of LOOT, with the steward group only, approves a line of
-    spending from their list; the accountant then posts the invoice"""
+    """The steward of LOOT, with the steward group only, reads the client in
+    French with French formats and approves a line of spending from their
+    list; the accountant then posts the invoice"""
     from playwright.sync_api import expect
     from demo_rpc import make_users, supplier_invoices
     admin = demo_server.client('admin', 'admin')
@@ -231,20 +232,26 @@ def test_steward_approves_spending(demo_server, served, page, browser):
     admin.model('account.invoice.line', 'write', [line], {
             'description': "Browser test hosting",
             })
+    invoice_date, = admin.model('account.invoice', 'read', [invoice], [
+            'invoice_date'])
     try:
+        # The demo's steward was created by the French host: French it is
         _login(page, served, demo_data.STEWARD_USER['login'],
-            demo_data.STEWARD_USER['password'])
-        _open_menu(page, "Commons", "Spending to Approve")
+            demo_data.STEWARD_USER['password'], menu="Communs")
+        _open_menu(page, "Communs", "Dépenses à approuver")
         tab = page.locator('#tabcontent')
         row = tab.locator(
             'tr', has=page.locator('text="Browser test hosting"'))
         expect(row).to_have_count(1)
-        expect(row).to_contain_text('120.00')
+        # French formats: 120,00 and dd/mm/yyyy
+        expect(row).to_contain_text('120,00')
+        expect(row).to_contain_text(
+            invoice_date['invoice_date'].strftime('%d/%m/%Y'))
         page.screenshot(path=str(browser / 'spending-to-approve.png'))
         # sao runs a row's button for the current record only
         row.locator('td', has_text="Browser test hosting").click()
-        row.locator('button', has_text="Approve").click()
-        expect(row.locator('button', has_text="Approve")).to_be_hidden()
+        row.locator('button', has_text="Approuver").click()
+        expect(row.locator('button', has_text="Approuver")).to_be_hidden()
         page.screenshot(path=str(browser / 'spending-approved.png'))
     finally:
         page.screenshot(path=str(browser / 'spending-last.png'))

@@ -19,7 +19,7 @@ from trytond.transaction import Transaction
 from .aggregate import sum_by
 from .distribution import capped_proportional, priority, proportional
 from .exceptions import AllocationError, AllocationValidationError
-from .model import CheckValuesMixin
+from .model import CheckValuesMixin, ExplanationMixin
 
 ALLOCATION_METHODS = [
     ('fixed', "Fixed Shares"),
@@ -345,13 +345,8 @@ class Allocation(CheckValuesMixin, Workflow, ModelSQL, ModelView):
 
     def _compute_amounts(self):
         """Return the amounts by resource id and their explanations, as
-        ({resource id: amount}, {resource id: explanation})"""
-        pool = Pool()
-        Lang = pool.get('ir.lang')
-        currency = self.currency
+        ({resource id: amount}, {resource id: (message, values)})"""
         quantum = self._quantum()
-        lang = Lang.get()
-        fmt = lambda a: lang.currency(a, currency, grouping=True)  # noqa
         total = self.amount
         explanations = {}
         if self.method == 'round':
@@ -373,16 +368,19 @@ class Allocation(CheckValuesMixin, Workflow, ModelSQL, ModelView):
                         total=format_percent(share_sum)))
             amounts = proportional(total, shares, quantum)
             for resource_id, share in shares.items():
-                explanations[resource_id] = gettext(
-                    'commons_fund.msg_allocation_explain_fixed',
-                    share=format_percent(share),
-                    total=fmt(total))
+                explanations[resource_id] = (
+                    'commons_fund.msg_allocation_explain_fixed', {
+                        'share': share,
+                        'total': total,
+                        })
         elif self.method == 'equal':
             amounts = proportional(
                 total, {r: 1 for r in resources}, quantum)
-            explanation = gettext(
-                'commons_fund.msg_allocation_explain_equal',
-                total=fmt(total), count=len(resources))
+            explanation = (
+                'commons_fund.msg_allocation_explain_equal', {
+                    'total': total,
+                    'count': len(resources),
+                    })
             explanations = {r: explanation for r in resources}
         else:
             needs, funded = self._needs()
@@ -398,19 +396,20 @@ class Allocation(CheckValuesMixin, Workflow, ModelSQL, ModelView):
                 gap_sum = None
                 message = 'commons_fund.msg_allocation_explain_priority'
             common = {
-                'gaps': fmt(gap_sum or 0),
-                'total': fmt(total),
+                'gaps': gap_sum or Decimal(0),
+                'total': total,
                 'fiscalyear': self.fiscalyear.rec_name,
                 }
             for rank, resource_id in enumerate(resources, 1):
                 if resource_id not in amounts:
                     continue
-                explanations[resource_id] = gettext(
-                    message,
-                    need=fmt(needs[resource_id]),
-                    funded=fmt(funded[resource_id]),
-                    gap=fmt(gaps[resource_id]),
-                    rank=rank, **common)
+                explanations[resource_id] = (message, {
+                        'need': needs[resource_id],
+                        'funded': funded[resource_id],
+                        'gap': gaps[resource_id],
+                        'rank': rank,
+                        **common,
+                        })
         return amounts, explanations
 
     def _get_lines(self):
@@ -438,6 +437,7 @@ class Allocation(CheckValuesMixin, Workflow, ModelSQL, ModelView):
             if self.coordination_rate:
                 coordination = self.currency.round(
                     amount * self.coordination_rate)
+            message, values = explanations.get(key, (None, None))
             vlist.append({
                     'allocation': self.id,
                     'resource': resource_id,
@@ -445,7 +445,8 @@ class Allocation(CheckValuesMixin, Workflow, ModelSQL, ModelView):
                     'fund': funds[resource_id].id,
                     'amount': amount,
                     'coordination_amount': coordination,
-                    'explanation': explanations.get(key),
+                    'explanation_message': message,
+                    'explanation_values': values,
                     })
         return vlist
 
@@ -513,7 +514,7 @@ class Allocation(CheckValuesMixin, Workflow, ModelSQL, ModelView):
         FundLine.book(vlist)
 
 
-class AllocationLine(ModelSQL, ModelView):
+class AllocationLine(ExplanationMixin, ModelSQL, ModelView):
     __name__ = 'commons.allocation.line'
     allocation = fields.Many2One(
         'commons.allocation', "Allocation", required=True,
@@ -538,7 +539,6 @@ class AllocationLine(ModelSQL, ModelView):
         "Coordination", currency='currency', digits='currency',
         required=True,
         help="The part of the amount reserved for coordination.")
-    explanation = fields.Text("Explanation", readonly=True)
     state = fields.Function(
         fields.Selection('get_states', "State"), 'on_change_with_state')
 
@@ -580,13 +580,14 @@ class AllocationLine(ModelSQL, ModelView):
         cursor = Transaction().connection.cursor()
         names = [
             'allocation', 'resource', 'milestone', 'fund', 'amount',
-            'coordination_amount', 'explanation']
+            'coordination_amount', 'explanation_message',
+            'explanation_values']
         columns = [Column(table, n) for n in names] + [
             table.create_uid, table.create_date]
         user = Transaction().user
         for sub_vlist in grouped_slice(vlist, 1000):
             cursor.execute(*table.insert(columns, [
-                        [v.get(n) for n in names]
+                        [cls._fields[n].sql_format(v.get(n)) for n in names]
                         + [user, CurrentTimestamp()]
                         for v in sub_vlist]))
 

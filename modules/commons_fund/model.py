@@ -87,6 +87,13 @@ def context_id(name):
     return value
 
 
+def host_language(company):
+    "Return the language of the host: its party's, when translated"
+    lang = company.party.lang
+    if lang and lang.translatable:
+        return lang
+
+
 def check_required(record):
     "Raise if a required field of the record (a wizard's form) is empty"
     for name, field in record._fields.items():
@@ -120,6 +127,80 @@ class LockMixin:
         connection = Transaction().connection
         if backend.name == 'sqlite' and not connection.in_transaction:
             connection.execute('BEGIN IMMEDIATE')
+
+
+class ExplanationMixin:
+    "Explain a computation with a message rendered in the reader's language"
+    __slots__ = ()
+    explanation_message = fields.Char(
+        "Explanation Message", readonly=True,
+        help="The XML id of the message that explains the computation.")
+    explanation_values = fields.Dict(
+        None, "Explanation Values", readonly=True,
+        help="The figures and keys the explanation is made of.")
+    explanation_text = fields.Text(
+        "Explanation Text", readonly=True,
+        help="The explanation written before it was kept as figures.")
+    explanation = fields.Function(fields.Text(
+            "Explanation",
+            help="How the computation came to its result."),
+        'get_explanation')
+
+    @classmethod
+    def __register__(cls, module):
+        table_h = cls.__table_handler__(module)
+
+        # Migration from 8.0.0: the explanation was stored as text
+        if (table_h.column_exist('explanation')
+                and not table_h.column_exist('explanation_text')):
+            table_h.column_rename('explanation', 'explanation_text')
+
+        super().__register__(module)
+
+    @classmethod
+    def get_explanation(cls, records, name):
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        lang = Lang.get()
+        explanations = {}
+        for record in records:
+            if record.explanation_message:
+                values = {
+                    k: record._get_explanation_value(k, v, lang)
+                    for k, v in (record.explanation_values or {}).items()}
+                explanations[record.id] = gettext(
+                    record.explanation_message, **values)
+            else:
+                explanations[record.id] = record.explanation_text
+        return explanations
+
+    def _get_explanation_value(self, name, value, lang):
+        "Return the value of the explanation written for lang"
+        if name in {'share', 'rate'}:
+            percent = (Decimal(value) * 100).normalize()
+            digits = max(-percent.as_tuple().exponent, 0)
+            return '%s %%' % lang.format('%%.%sf' % digits, percent)
+        elif name == 'value':
+            return lang.format('%.2f', Decimal(value), grouping=True)
+        elif name == 'grade':
+            Grade = Pool().get('commons.round.grade')
+            grades = dict(Grade.fields_get(['grade'])['grade']['selection'])
+            return grades.get(value, value)
+        elif isinstance(value, Decimal):
+            return lang.currency(value, self.currency, grouping=True)
+        elif isinstance(value, int):
+            return lang.format('%d', value, grouping=True)
+        elif isinstance(value, dt.date):
+            return lang.strftime(value)
+        return value
+
+    @classmethod
+    def explanation_fields(cls, message, **values):
+        "Return the values that store the explanation of message"
+        return {
+            'explanation_message': message,
+            'explanation_values': values,
+            }
 
 
 class YearEndRowMixin:

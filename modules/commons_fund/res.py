@@ -1,8 +1,10 @@
 # This file is part of Tryton.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 from trytond.model import fields
-from trytond.pool import PoolMeta
+from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
+
+from .model import context_id, host_language
 
 
 class User(metaclass=PoolMeta):
@@ -15,3 +17,13 @@ class User(metaclass=PoolMeta):
         depends={'company'},
         help="The party the user acts as, for example as the steward "
         "of a commons resource.")
+
+    @classmethod
+    def default_language(cls):
+        pool = Pool()
+        Company = pool.get('company.company')
+        company = context_id('company')
+        if company:
+            lang = host_language(Company(company))
+            if lang:
+                return lang.id

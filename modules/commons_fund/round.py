@@ -2,6 +2,7 @@
 # this repository contains the full copyright notices and license terms.
 from collections import defaultdict
 from decimal import Decimal
+from fractions import Fraction
 
 from sql import Literal
 from sql.aggregate import Count, Sum
@@ -21,7 +22,7 @@ from .allocation import format_amount
 from .distribution import (
     GRADES, majority_ranking, median_grade, quadratic_match)
 from .exceptions import RoundError, RoundValidationError
-from .model import CheckValuesMixin, LockMixin
+from .model import CheckValuesMixin, ExplanationMixin, LockMixin
 from .pledge import FUNDING_TYPES
 
 ROUND_METHODS = [
@@ -38,6 +39,13 @@ GRADE_STRINGS = [
     ('reject', "Reject"),
     ]
 assert [g for g, _ in GRADE_STRINGS] == GRADES
+
+
+def to_decimal(fraction, quantum):
+    "Return the fraction as a Decimal rounded to quantum"
+    fraction = Fraction(fraction)
+    return (Decimal(fraction.numerator) / fraction.denominator).quantize(
+        quantum)
 
 
 class Round(CheckValuesMixin, LockMixin, Workflow, ModelSQL, ModelView):
@@ -222,7 +230,9 @@ class Round(CheckValuesMixin, LockMixin, Workflow, ModelSQL, ModelView):
                     bucket.resource.id,
                     bucket.milestone.id if bucket.milestone else None)
                 amounts[key] = amounts.get(key, 0) + bucket.allocated_amount
-                explanations[key] = bucket.explanation
+                explanations[key] = (
+                    bucket.explanation_message,
+                    dict(bucket.explanation_values or {}))
         return amounts, explanations
 
     @classmethod
@@ -353,7 +363,8 @@ class Round(CheckValuesMixin, LockMixin, Workflow, ModelSQL, ModelView):
         return tokens, pledged, by_party
 
     def _close_cobudget(self):
-        currency = self.currency
+        pool = Pool()
+        Bucket = pool.get('commons.round.bucket')
         tokens, pledged, by_party = self._bucket_totals()
         results = {}
         for bucket in self.buckets:
@@ -364,19 +375,21 @@ class Round(CheckValuesMixin, LockMixin, Workflow, ModelSQL, ModelView):
                 'token_amount': tokens[bucket.id] if funded else 0,
                 'pledged_amount': pledged[bucket.id] if funded else 0,
                 'match_amount': Decimal(0),
-                'explanation': gettext(
+                **Bucket.explanation_fields(
                     'commons_fund.msg_bucket_explain_cobudget'
                     if funded else
                     'commons_fund.msg_bucket_explain_released',
-                    total=format_amount(total, currency),
-                    minimum=format_amount(bucket.min_goal or 0, currency),
-                    tokens=format_amount(tokens[bucket.id], currency),
-                    pledged=format_amount(pledged[bucket.id], currency),
+                    total=total,
+                    minimum=bucket.min_goal or Decimal(0),
+                    tokens=tokens[bucket.id],
+                    pledged=pledged[bucket.id],
                     count=len(by_party[bucket.id])),
                 }
         return results
 
     def _close_quadratic(self):
+        pool = Pool()
+        Bucket = pool.get('commons.round.bucket')
         currency = self.currency
         tokens, pledged, by_party = self._bucket_totals()
         funded, rooms = {}, {}
@@ -395,6 +408,7 @@ class Round(CheckValuesMixin, LockMixin, Workflow, ModelSQL, ModelView):
         results = {}
         for bucket in self.buckets:
             match = matches.get(bucket.id, Decimal(0))
+            value = values.get(bucket.id, 0)
             total = tokens[bucket.id] + pledged[bucket.id]
             results[bucket.id] = {
                 'funded': funded[bucket.id],
@@ -403,25 +417,27 @@ class Round(CheckValuesMixin, LockMixin, Workflow, ModelSQL, ModelView):
                 'pledged_amount': (
                     pledged[bucket.id] if funded[bucket.id] else 0),
                 'match_amount': match,
-                'explanation': gettext(
+                **Bucket.explanation_fields(
                     'commons_fund.msg_bucket_explain_quadratic'
                     if funded[bucket.id] else
                     'commons_fund.msg_bucket_explain_released',
-                    total=format_amount(total, currency),
-                    minimum=format_amount(bucket.min_goal or 0, currency),
-                    tokens=format_amount(tokens[bucket.id], currency),
-                    pledged=format_amount(pledged[bucket.id], currency),
+                    total=total,
+                    minimum=bucket.min_goal or Decimal(0),
+                    tokens=tokens[bucket.id],
+                    pledged=pledged[bucket.id],
                     count=len(by_party[bucket.id]),
-                    value='%.2f' % values.get(bucket.id, 0),
-                    share='%.2f %%' % (
-                        100 * values.get(bucket.id, 0) / value_sum
-                        if value_sum else 0),
-                    match=format_amount(match, currency),
-                    pool=format_amount(self.matching_amount, currency)),
+                    value=to_decimal(value, Decimal('0.01')),
+                    share=to_decimal(
+                        value / value_sum if value_sum else 0,
+                        Decimal('0.0001')),
+                    match=match,
+                    pool=self.matching_amount),
                 }
         return results
 
     def _close_majority_judgment(self):
+        pool = Pool()
+        Bucket = pool.get('commons.round.bucket')
         currency = self.currency
         grades = {b.id: [] for b in self.buckets}
         for grade in self.grades:
@@ -449,14 +465,14 @@ class Round(CheckValuesMixin, LockMixin, Workflow, ModelSQL, ModelView):
                 'pledged_amount': Decimal(0),
                 'match_amount': Decimal(0),
                 'rank': rank,
-                'explanation': gettext(
+                **Bucket.explanation_fields(
                     'commons_fund.msg_bucket_explain_majority'
                     if funded else
                     'commons_fund.msg_bucket_explain_majority_released',
                     rank=rank,
-                    grade=dict(GRADE_STRINGS).get(median, ''),
-                    amount=format_amount(amount if funded else 0, currency),
-                    pool=format_amount(self.matching_amount, currency)),
+                    grade=median or '',
+                    amount=amount if funded else Decimal(0),
+                    pool=self.matching_amount),
                 }
         return results
 
@@ -574,7 +590,7 @@ class Participant(CheckValuesMixin, ModelSQL, ModelView):
         return {p.id: placed[p.id] for p in participants}
 
 
-class Bucket(CheckValuesMixin, ModelSQL, ModelView):
+class Bucket(ExplanationMixin, CheckValuesMixin, ModelSQL, ModelView):
     "A resource or milestone that a round may fund"
     __name__ = 'commons.round.bucket'
     round = fields.Many2One(
@@ -626,7 +642,6 @@ class Bucket(CheckValuesMixin, ModelSQL, ModelView):
             help="What the pooled fund gives: the tokens and the match."),
         'on_change_with_allocated_amount')
     rank = fields.Integer("Rank", readonly=True)
-    explanation = fields.Text("Explanation", readonly=True)
 
     @classmethod
     def __setup__(cls):
@@ -640,7 +655,8 @@ class Bucket(CheckValuesMixin, ModelSQL, ModelView):
         default.setdefault('funded', False)
         for name in [
                 'token_amount', 'pledged_amount', 'match_amount', 'rank',
-                'explanation']:
+                'explanation_message', 'explanation_values',
+                'explanation_text']:
             default.setdefault(name)
         return super().copy(buckets, default=default)
 

@@ -18,7 +18,8 @@ from trytond.wizard import (
 
 from .attribution import ORIGINS
 from .exceptions import YearEndError
-from .model import CheckWizardMixin, LockMixin, YearEndRowMixin
+from .model import (
+    CheckWizardMixin, LockMixin, YearEndRowMixin, host_language)
 
 
 class FiscalYear(LockMixin, metaclass=PoolMeta):
@@ -324,6 +325,9 @@ class Dedicated(YearEndRowMixin, ModelSQL, ModelView):
         config = Configuration(1)
         company = fiscalyear.company
         date = fiscalyear.end_date
+        # The general ledger is kept in the host's language
+        lang = host_language(company)
+        language = lang.code if lang else Transaction().language
 
         def account(name):
             return config.get_required(name, company=company.id)
@@ -343,7 +347,7 @@ class Dedicated(YearEndRowMixin, ModelSQL, ModelView):
             dedicated = account('dedicated_%s_account' % origin)
             if used:
                 description = gettext(
-                    'commons_fund.msg_year_end_used_description',
+                    'commons_fund.msg_year_end_used_description', language,
                     fiscalyear=fiscalyear.rec_name)
                 lines.append(line(dedicated, used, description))
                 lines.append(line(
@@ -352,7 +356,7 @@ class Dedicated(YearEndRowMixin, ModelSQL, ModelView):
             if reported:
                 description = gettext(
                     'commons_fund.msg_year_end_reported_description',
-                    fiscalyear=fiscalyear.rec_name)
+                    language, fiscalyear=fiscalyear.rec_name)
                 lines.append(line(
                         account('dedicated_%s_report_account' % origin),
                         reported, description))
@@ -367,7 +371,7 @@ class Dedicated(YearEndRowMixin, ModelSQL, ModelView):
             date=date,
             origin=fiscalyear,
             description=gettext(
-                'commons_fund.msg_year_end_move_description',
+                'commons_fund.msg_year_end_move_description', language,
                 fiscalyear=fiscalyear.rec_name),
             lines=lines)
 
@@ -422,7 +426,8 @@ class Dedicated(YearEndRowMixin, ModelSQL, ModelView):
         currency = fiscalyear.company.currency
 
         def amount(values):
-            return lang.currency(sum(values, Decimal(0)), currency)
+            return lang.currency(
+                sum(values, Decimal(0)), currency, grouping=True)
         if fiscalyear.commons_year_end:
             closings, _ = cls.get_closings(fiscalyear)
             return gettext(

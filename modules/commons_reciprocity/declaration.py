@@ -10,7 +10,8 @@ from sql import Null
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.modules.commons_fund.distribution import proportional
-from trytond.modules.commons_fund.model import CheckValuesMixin, LockMixin
+from trytond.modules.commons_fund.model import (
+    CheckValuesMixin, LockMixin, host_language)
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
@@ -440,6 +441,7 @@ class Declaration(
         Date = pool.get('ir.date')
         Invoice = pool.get('account.invoice')
         InvoiceLine = pool.get('account.invoice.line')
+        Lang = pool.get('ir.lang')
         if not self.amount:
             return None
         config = Configuration(1)
@@ -447,10 +449,13 @@ class Declaration(
         company = self.company
         with Transaction().set_context(company=company.id):
             today = Date.today()
-        lang = Pool().get('ir.lang').get()
+        # The invoice is written for the agent who receives it
+        lang = contract.agent.lang or host_language(company)
+        if not lang:
+            lang = Lang.get()
         description = gettext(
             'commons_reciprocity.msg_declaration_invoice_description',
-            contract=contract.rec_name,
+            lang.code, contract=contract.rec_name,
             start_date=lang.strftime(self.start_date),
             end_date=lang.strftime(self.end_date))
         invoice = Invoice(
