@@ -65,6 +65,17 @@ def amount_in_words(amount):
     return " et ".join(parts)
 
 
+def full_address(party):
+    "Return the address of the party, without its name"
+    pool = Pool()
+    Address = pool.get('party.address')
+    address = party.address_get()
+    if not address:
+        return ''
+    with Transaction().set_context(address_with_party=False):
+        return Address(address.id).full_address.strip()
+
+
 class TaxReceipt(CheckValuesMixin, Workflow, ModelSQL, ModelView):
     __name__ = 'commons.tax.receipt'
     _rec_name = 'number'
@@ -408,7 +419,7 @@ class TaxReceipt(CheckValuesMixin, Workflow, ModelSQL, ModelView):
             raise TaxReceiptError(gettext(
                     'commons_fund.msg_tax_receipt_amount',
                     receipt=self.rec_name))
-        if not self.donor.address_get():
+        if not full_address(self.donor):
             raise TaxReceiptError(gettext(
                     'commons_fund.msg_tax_receipt_donor_address',
                     receipt=self.rec_name,
@@ -745,7 +756,7 @@ class TaxReceiptReport(CompanyReport):
     def get_context(cls, records, header, data):
         context = super().get_context(records, header, data)
         context['host_of'] = cls.host_of
-        context['address'] = cls.address
+        context['address'] = full_address
         return context
 
     @classmethod
@@ -769,20 +780,9 @@ class TaxReceiptReport(CompanyReport):
         return SimpleNamespace(
             name=company.party.rec_name,
             siren=siren.code if siren else '',
-            address=cls.address(company.party),
+            address=full_address(company.party),
             category=categories.get(category) or '',
             **values)
-
-    @classmethod
-    def address(cls, party):
-        "Return the address of the party, without its name"
-        pool = Pool()
-        Address = pool.get('party.address')
-        address = party.address_get()
-        if not address:
-            return ''
-        with Transaction().set_context(address_with_party=False):
-            return Address(address.id).full_address
 
     @classmethod
     def execute(cls, ids, data):
@@ -985,10 +985,6 @@ class Declaration(ModelSQL, ModelView):
                 total('waived_expenses').as_('waived_expenses_amount'),
                 where=(receipt.state == 'issued') & (receipt.date != Null),
                 group_by=[receipt.company, year]))
-        if backend.name == 'sqlite':
-            sqlite_apply_types(query, [
-                    None, None, 'INTEGER', None,
-                    'NUMERIC', 'NUMERIC', 'NUMERIC', 'NUMERIC'])
         return query
 
     @fields.depends('company')
