@@ -249,9 +249,10 @@ class TaxReceipt(CheckValuesMixin, Workflow, ModelSQL, ModelView):
         line = Line.__table__()
         cursor = Transaction().connection.cursor()
         amounts = defaultdict(Decimal)
-        for sub_ids in grouped_slice([r.id for r in receipts]):
+        for sub_ids in grouped_slice(
+                [r.id for r in receipts], backend.MAX_QUERY_PARAMS):
             query = line.select(
-                line.receipt, Sum(line.amount),
+                line.receipt, Sum(line.amount).as_('amount'),
                 where=fields.SQL_OPERATORS['in'](line.receipt, sub_ids),
                 group_by=line.receipt)
             if backend.name == 'sqlite':
@@ -273,7 +274,8 @@ class TaxReceipt(CheckValuesMixin, Workflow, ModelSQL, ModelView):
         line = Line.__table__()
         cursor = Transaction().connection.cursor()
         result = {n: {r.id: None for r in receipts} for n in names}
-        for sub_ids in grouped_slice([r.id for r in receipts]):
+        for sub_ids in grouped_slice(
+                [r.id for r in receipts], backend.MAX_QUERY_PARAMS):
             cursor.execute(*line.select(
                     line.receipt, Min(line.date), Max(line.date),
                     where=fields.SQL_OPERATORS['in'](line.receipt, sub_ids),
@@ -292,7 +294,8 @@ class TaxReceipt(CheckValuesMixin, Workflow, ModelSQL, ModelView):
     @classmethod
     def get_replaced_by(cls, receipts, name):
         replaced_by = {r.id: None for r in receipts}
-        for sub_ids in grouped_slice([r.id for r in receipts]):
+        for sub_ids in grouped_slice(
+                [r.id for r in receipts], backend.MAX_QUERY_PARAMS):
             for receipt in cls.search([
                         ('replaces', 'in', list(sub_ids)),
                         ], order=[('id', 'ASC')]):
@@ -605,7 +608,7 @@ class TaxReceiptLine(CheckValuesMixin, ModelSQL, ModelView):
     def gift_date(self):
         "When the gift was received: when its request was paid, if any"
         invoice = self.gift_invoice
-        if invoice:
+        if invoice and invoice.reconciled:
             return invoice.reconciled
         return self.fund_line.date
 
@@ -691,6 +694,21 @@ class TaxReceiptLine(CheckValuesMixin, ModelSQL, ModelView):
                         'commons_fund.msg_tax_receipt_line_twice',
                         line=fund_line.rec_name,
                         receipt=Receipt.__names__()['model']))
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        pool = Pool()
+        FundLine = pool.get('commons.fund.line')
+        values = super().preprocess_values(mode, values)
+        if values.get('fund_line'):
+            # The date and the amount are those of the gift, never typed
+            for fund_line in FundLine.search([
+                        ('id', '=', values['fund_line']),
+                        ]):
+                line = cls(fund_line=fund_line)
+                values['date'] = line.gift_date
+                values['amount'] = fund_line.amount
+        return values
 
     @classmethod
     def check_modification(cls, mode, lines, values=None, external=False):
