@@ -226,9 +226,7 @@ class TaxReceipt(CheckValuesMixin, Workflow, ModelSQL, ModelView):
         return self.company.currency if self.company else None
 
     def get_rec_name(self, name):
-        if self.number:
-            return self.number
-        return '(%s) %s' % (self.id, self.donor.rec_name)
+        return self.number or self.donor.rec_name
 
     @classmethod
     def search_rec_name(cls, name, clause):
@@ -737,6 +735,8 @@ class TaxReceiptLine(CheckValuesMixin, ModelSQL, ModelView):
             ('fund.company', '=', company.id),
             ('kind', 'in', cls._gift_kinds()),
             ('amount', '>', 0),
+            # What only restricts the host's own money is no gift
+            ('move_line', '!=', None),
             # A request is paid after it is posted: keep the year before
             ('date', '<=', end_date),
             ('date', '>=', start_date - dt.timedelta(days=366)),
