@@ -454,7 +454,6 @@ class TaxReceipt(CheckValuesMixin, Workflow, ModelSQL, ModelView):
         Line = pool.get('commons.tax.receipt.line')
         receipts = [r for r in receipts if r.state == 'issued']
         cls.cancel(receipts)
-        replacements = []
         for receipt in receipts:
             replacement, = cls.copy([receipt], default={
                     'replaces': receipt.id,
@@ -462,8 +461,6 @@ class TaxReceipt(CheckValuesMixin, Workflow, ModelSQL, ModelView):
             Line.copy(receipt.lines, default={
                     'receipt': replacement.id,
                     })
-            replacements.append(replacement)
-        return replacements
 
     @classmethod
     def create_from_gifts(cls, company, gifts, periodicity, date=None):
