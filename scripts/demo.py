@@ -20,7 +20,7 @@ from demo_rounds import create_rounds
 from proteus import Model, Wizard
 from proteus import config as pconfig
 
-STEPS = 12
+STEPS = 13
 
 
 class Demo:
@@ -479,6 +479,46 @@ class Demo:
                     fund.code, party.name, format_amount(amount), way,
                     pledge.state))
 
+    def create_tax_receipts(self):
+        self.step("Tax receipts of the gifts received, one per gift")
+        Configuration = Model.get('commons.configuration')
+        configuration = Configuration(1)
+        host = data.TAX_RECEIPT_HOST
+        for name, value in host.items():
+            if name.startswith('tax_receipt_'):
+                setattr(configuration, name, value)
+        configuration.save()
+        self.company_party.identifiers.new(
+            type='fr_siren', code=host['siren'])
+        self.company_party.save()
+        for name, (street, postal_code, city, siren) in data.DONORS.items():
+            party = self.party(name)
+            address, = party.addresses
+            address.street = street
+            address.postal_code = postal_code
+            address.city = city
+            if siren:
+                party.identifiers.new(type='fr_siren', code=siren)
+            party.save()
+        for year in sorted(self.fiscalyears):
+            generate = Wizard('commons.tax.receipt.generate')
+            generate.form.periodicity = 'gift'
+            generate.form.start_date = dt.date(year, 1, 1)
+            generate.form.end_date = dt.date(year, 12, 31)
+            generate.execute('generate')
+            result = generate.form
+            self.info("%d: %d receipts issued for %d gifts, %d gifts "
+                "skipped" % (year, result.issued, result.gifts,
+                    result.skipped))
+            for reason in (result.summary or '').splitlines():
+                self.info("  skipped: %s" % reason)
+            generate.execute('end')
+        TaxReceipt = Model.get('commons.tax.receipt')
+        for receipt in TaxReceipt.find([], order=[('number', 'ASC')]):
+            self.info("%s %-25s art. %-6s %9s EUR: %s" % (
+                    receipt.number, receipt.donor.name, receipt.article,
+                    format_amount(receipt.amount), receipt.amount_words))
+
     def close_config_wizard(self):
         "Do not open the module configuration wizard at the first login"
         Item = Model.get('ir.module.config_wizard.item')
@@ -568,6 +608,7 @@ class Demo:
         self.create_current_year()
         create_rounds(self)
         create_reciprocity(self)
+        self.create_tax_receipts()
         self.close_config_wizard()
         self.summary()
 

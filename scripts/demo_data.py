@@ -22,6 +22,24 @@ COMPANY = {
     'language': 'fr',
     }
 
+# What the tax receipts print about the host (its SIREN on its party)
+TAX_RECEIPT_HOST = {
+    'siren': '900000019',
+    'tax_receipt_rna': 'W595012345',
+    'tax_receipt_object': (
+        "Héberger et soutenir les communs des tiers-lieux : logiciels "
+        "libres, wikis, forums et données ouverts"),
+    'tax_receipt_signatory': "Claire Dupont",
+    'tax_receipt_signatory_quality': "Trésorière",
+    }
+# The donors' addresses (street, postal code, city) and the SIREN of the
+# companies, which their tax receipts print
+DONORS = {
+    "Fabrique Monscobar": (
+        "8 rue de la Fabrique", "59100", "Roubaix", '900000027'),
+    "Claire Dubois": ("14 rue Nationale", "59800", "Lille", None),
+    }
+
 # Steward party name, by resource code
 STEWARDS = {
     'DOKOS': "Communauté Dokos",

@@ -268,3 +268,37 @@ def test_steward_approves_spending(demo_server, served, page, browser):
         0, None, None, ['kind', 'amount', 'fund'])
     assert (expense['kind'], expense['amount'], expense['fund']) == (
         'expense', Decimal('-120.00'), fund)
+
+
+def test_tax_receipts(served, page, browser):
+    "The accountant finds the demo's tax receipts, prints one and the total"
+    from playwright.sync_api import expect
+    donor = "Fabrique Monscobar"
+    try:
+        _login(page, served)
+        menu = page.locator('#menu')
+        for name in ["Commons", "Tax Receipts"]:
+            menu.locator('tr', has=page.locator(
+                    '.column-char[title="%s"]' % name)).first.locator(
+                '.expander').click()
+        # The list is named as its folder
+        menu.locator('.column-char[title="Tax Receipts"]').nth(1).click()
+        tab = page.locator('#tabcontent')
+        tab.locator('.nav-tabs a', has_text="Issued").click()
+        rows = tab.locator('tr', has=page.locator('text="%s"' % donor))
+        expect(rows.first).to_be_visible()
+        expect(rows.first).to_contain_text('3,000.00')
+        page.screenshot(path=str(browser / 'tax-receipts.png'))
+        rows.first.locator('td', has_text=donor).click()
+        odt = _print(page, "Tax Receipt", browser / 'tax-receipt.odt')
+        text = _odt_text(odt)
+        assert '16216' in text, text[:2000]
+        assert 'trois mille euros' in text, text[:2000]
+
+        page.locator(
+            '#menu .column-char[title="Tax Receipts by Year"]').click()
+        tab = page.locator('#tabcontent')
+        expect(tab.locator('tbody tr').first).to_contain_text('6,500.00')
+        page.screenshot(path=str(browser / 'tax-receipts-by-year.png'))
+    finally:
+        page.screenshot(path=str(browser / 'tax-receipts-last.png'))

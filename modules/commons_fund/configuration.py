@@ -1,11 +1,13 @@
 # This file is part of Tryton.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+import re
+
 from trytond.i18n import gettext
 from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
 from trytond.modules.company.model import (
     CompanyMultiValueMixin, CompanyValueMixin)
 from trytond.pool import Pool
-from trytond.pyson import Eval
+from trytond.pyson import Eval, Id
 from trytond.transaction import Transaction
 
 from .exceptions import ConfigurationError
@@ -104,6 +106,17 @@ ACCOUNTS = [
         'account_template_7896',
         "The income account credited when carried forward resources of "
         "public generosity are used."),
+    ]
+# The kinds of organisations of the cerfa 11580 whose gifts reduce taxes
+HOST_CATEGORIES = [
+    (None, ""),
+    ('general_interest', "Work or Organisation of General Interest"),
+    ('public_utility', "Association or Foundation of Public Utility"),
+    ('university_foundation', "University or Partnership Foundation"),
+    ('corporate_foundation', "Corporate Foundation"),
+    ('higher_education', "Higher Education Establishment"),
+    ('research', "Research Establishment"),
+    ('other', "Other Organisation"),
     ]
 JOURNALS = [
     ('revenue_journal', "Revenue Journal", 'revenue', 'journal_revenue',
@@ -255,6 +268,35 @@ class Configuration(
     default_subsidy_other_account = _default_account('account_template_748')
     default_gift_receivable_account = _default_account(
         'account_template_46871')
+    tax_receipt_sequence = fields.MultiValue(fields.Many2One(
+            'ir.sequence.strict', "Tax Receipt Sequence",
+            domain=[
+                ('sequence_type', '=',
+                    Id('commons_fund', 'sequence_type_tax_receipt')),
+                ('company', 'in',
+                    [Eval('context', {}).get('company', -1), None]),
+                ],
+            help="The series without gaps that numbers the tax receipts."))
+    tax_receipt_host_category = fields.MultiValue(fields.Selection(
+            HOST_CATEGORIES, "Host Category",
+            help="The kind of organisation that makes the gifts to the host "
+            "reduce the donors' taxes, as the cerfa lists them."))
+    tax_receipt_object = fields.MultiValue(fields.Text(
+            "Host Object",
+            help="The object of the host as its statutes say, printed on "
+            "the tax receipts."))
+    tax_receipt_rna = fields.MultiValue(fields.Char(
+            "RNA Number",
+            help="The number of the host in the national register of "
+            "associations (W followed by 9 digits), printed on the tax "
+            "receipts."))
+    tax_receipt_signatory = fields.MultiValue(fields.Char(
+            "Signatory",
+            help="The name of the person who signs the tax receipts."))
+    tax_receipt_signatory_quality = fields.MultiValue(fields.Char(
+            "Signatory Quality",
+            help="The office of the signatory in the host, such as "
+            "treasurer."))
     default_host_fee_rate = fields.MultiValue(fields.Numeric(
             "Default Host Fee Rate", digits=(None, 4),
             domain=['OR',
@@ -279,7 +321,21 @@ class Configuration(
             return pool.get('commons.configuration.journal')
         if field == 'default_host_fee_rate':
             return pool.get('commons.configuration.host_fee')
+        if field in {
+                'tax_receipt_sequence', 'tax_receipt_host_category',
+                'tax_receipt_object', 'tax_receipt_rna',
+                'tax_receipt_signatory', 'tax_receipt_signatory_quality'}:
+            return pool.get('commons.configuration.tax_receipt')
         return super().multivalue_model(field)
+
+    @classmethod
+    def default_tax_receipt_sequence(cls, **pattern):
+        return cls.multivalue_model(
+            'tax_receipt_sequence').default_tax_receipt_sequence()
+
+    @classmethod
+    def default_tax_receipt_host_category(cls, **pattern):
+        return 'general_interest'
 
     def get_required(self, name, **pattern):
         "Return the configured value or raise an error naming the field"
@@ -354,3 +410,44 @@ class ConfigurationHostFee(ModelSQL, CompanyValueMixin):
     __name__ = 'commons.configuration.host_fee'
     default_host_fee_rate = fields.Numeric(
         "Default Host Fee Rate", digits=(None, 4))
+
+
+class ConfigurationTaxReceipt(ModelSQL, CompanyValueMixin):
+    __name__ = 'commons.configuration.tax_receipt'
+    tax_receipt_sequence = fields.Many2One(
+        'ir.sequence.strict', "Tax Receipt Sequence",
+        domain=[
+            ('sequence_type', '=',
+                Id('commons_fund', 'sequence_type_tax_receipt')),
+            ('company', 'in', [Eval('company', -1), None]),
+            ])
+    tax_receipt_host_category = fields.Selection(
+        HOST_CATEGORIES, "Host Category")
+    tax_receipt_object = fields.Text("Host Object")
+    tax_receipt_rna = fields.Char("RNA Number")
+    tax_receipt_signatory = fields.Char("Signatory")
+    tax_receipt_signatory_quality = fields.Char("Signatory Quality")
+
+    @classmethod
+    def default_tax_receipt_sequence(cls):
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        try:
+            return ModelData.get_id('commons_fund', 'sequence_tax_receipt')
+        except KeyError:
+            return None
+
+    @classmethod
+    def validate_fields(cls, values, field_names):
+        super().validate_fields(values, field_names)
+        cls.check_rna(values, field_names)
+
+    @classmethod
+    def check_rna(cls, values, field_names=None):
+        if field_names and 'tax_receipt_rna' not in field_names:
+            return
+        for value in values:
+            rna = value.tax_receipt_rna
+            if rna and not re.fullmatch(r'W[0-9A-Z]{9}', rna):
+                raise ConfigurationError(gettext(
+                        'commons_fund.msg_configuration_rna', rna=rna))

@@ -71,3 +71,11 @@ class RoundError(UserError):
 
 class RoundValidationError(ValidationError):
     pass
+
+
+class TaxReceiptError(UserError):
+    pass
+
+
+class TaxReceiptValidationError(ValidationError):
+    pass

@@ -81,6 +81,7 @@ class Pledge(CheckValuesMixin, Workflow, ModelSQL, ModelView):
         FUNDING_TYPES, "Funding Type", required=True, states=_states,
         help="The nature of the money, which sets the income account "
         "and the origin of the dedicated funds at year end.")
+    funding_type_string = funding_type.translated('funding_type')
     grantor_level = fields.Selection(
         GRANTOR_LEVELS, "Grantor Level", sort=False,
         states={
