@@ -575,10 +575,8 @@ def timed(actions, name):
     return time.perf_counter() - start
 
 
-def run_backend(args):
-    "Build, serve and measure on one backend; print the results as JSON"
-    backend = args.backend
-    folder = Path(args.folder)
+def build(backend, folder):
+    "The commons and core databases with their seed data (kept ones reused)"
     databases = {
         kind: Database(backend, 'bench_rpc_%s' % kind, folder)
         for kind in ['commons', 'core']}
@@ -600,7 +598,14 @@ def run_backend(args):
     assert set(databases['core'].modules()) == {
         m for m in databases['commons'].modules()
         if not m.startswith('commons_')}
+    return databases, data
 
+
+def run_backend(args):
+    "Build, serve and measure on one backend; print the results as JSON"
+    backend = args.backend
+    folder = Path(args.folder)
+    databases, data = build(backend, folder)
     servers = {}
     times = {kind: {a: [] for a, _ in ACTIONS} for kind in databases}
     try:
@@ -640,64 +645,64 @@ def run_backend(args):
 
 # -- profile -----------------------------------------------------------------
 
+class InProcess:
+    """The databases served in this process through trytond's WSGI
+    application, for Actions"""
+    url = 'http://localhost/'
+
+    def __init__(self, database):
+        self.database = database
+
+    def client(self):
+        import rpc
+        from werkzeug.test import Client as WClient
+
+        from trytond.wsgi import app
+        wclient = WClient(app)
+
+        def request(url, payload, headers=None, timeout=None):
+            body = json.dumps(payload, cls=rpc.JSONEncoder)
+            response = wclient.post(url.replace(self.url, '/'),
+                data=body, headers={
+                    'Content-Type': 'application/json', **(headers or {})})
+            result = json.loads(response.get_data(as_text=True),
+                object_hook=rpc.JSONDecoder())
+            if result.get('error'):
+                raise rpc.Fault(200, result['error'][0], result['error'][1])
+            return result['result']
+        rpc._request = request
+        return rpc.Client(self.url, self.database.name, 'admin', 'admin')
+
+
 def profile(args):
-    """Build the commons database if needed, then run the action through
-    trytond's dispatcher in this process under cProfile"""
+    """Run the action through trytond's dispatcher in this process on both
+    databases: the median of --repeat runs, then one run under cProfile"""
     folder = Path(args.folder)
-    backend = args.backend
-    database = Database(backend, 'bench_rpc_commons', folder)
-    seed_file = folder / ('%s-%s.json' % (database.name, backend))
-    if not (database.exists() and seed_file.exists()):
-        database.drop()
-        database.create(COMMONS + ['account_fr'])
-        seed_file.write_text(json.dumps(database.seed('commons')))
-    data = json.loads(seed_file.read_text())
-    os.environ['TRYTOND_CONFIG'] = str(database.config)
-    from trytond.config import config
-    config.update_etc(str(database.config))
+    databases, data = build(args.backend, folder)
+    from trytond import config
+    config.update_etc(str(databases['core'].config))
     import trytond.application  # noqa: F401 register the routes
-    from trytond.wsgi import app
-    from werkzeug.test import Client as WClient
-
-    class Served:
-        "The in-process server for Actions (through the WSGI application)"
-        url = 'http://localhost/'
-
-        def __init__(self):
-            self.database = database
-
-        def client(self):
-            import rpc
-            wclient = WClient(app)
-
-            def request(url, payload, headers=None, timeout=None):
-                body = json.dumps(payload, cls=rpc.JSONEncoder)
-                response = wclient.post(url.replace('http://localhost', ''),
-                    data=body, headers={
-                        'Content-Type': 'application/json',
-                        **(headers or {})})
-                result = json.loads(response.get_data(as_text=True),
-                    object_hook=rpc.JSONDecoder())
-                if result.get('error'):
-                    raise rpc.Fault(200, result['error'][0],
-                        result['error'][1])
-                return result['result']
-            rpc._request = request
-            return rpc.Client(self.url, database.name, 'admin', 'admin')
-
-    actions = Actions('commons', Served(), data)
-    for _ in range(2):
-        timed(actions, args.profile)
-    argument = getattr(actions, 'prepare_' + args.profile)()
-    profiler = cProfile.Profile()
-    start = time.perf_counter()
-    profiler.enable()
-    getattr(actions, args.profile)(argument)
-    profiler.disable()
-    log("%s: %.3f s in-process", args.profile, time.perf_counter() - start)
-    stats = pstats.Stats(profiler, stream=sys.stdout)
-    stats.sort_stats('cumulative').print_stats(60)
-    stats.sort_stats('tottime').print_stats(25)
+    from trytond.pool import Pool
+    name = args.profile
+    for kind in ['core', 'commons']:
+        database = databases[kind]
+        Pool(database.name).init()
+        actions = Actions(kind, InProcess(database), data[kind])
+        action = BASELINE.get(name, name) if kind == 'core' else name
+        times = [timed(actions, action) for _ in range(args.repeat)]
+        log("%s on %s: median %.0f ms, min %.0f ms in-process", action,
+            kind, statistics.median(times) * 1000, min(times) * 1000)
+        argument = getattr(actions, 'prepare_' + action)()
+        profiler = cProfile.Profile()
+        profiler.enable()
+        getattr(actions, action)(argument)
+        profiler.disable()
+        profiler.dump_stats(folder / ('%s-%s.prof' % (name, kind)))
+        print("\n==== %s on %s" % (action, kind))
+        stats = pstats.Stats(profiler, stream=sys.stdout)
+        stats.sort_stats('cumulative').print_stats(45)
+        if kind == 'commons':
+            stats.sort_stats('cumulative').print_stats('commons_', 30)
 
 
 # -- main --------------------------------------------------------------------

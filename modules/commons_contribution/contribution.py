@@ -780,6 +780,7 @@ class Contribution(
         """Return one draft supplier invoice per contributor for the
         validated paid contributions, approved as the stewards did"""
         pool = Pool()
+        Fund = pool.get('commons.fund')
         Invoice = pool.get('account.invoice')
         InvoiceLine = pool.get('account.invoice.line')
         cls.lock(contributions)
@@ -789,6 +790,10 @@ class Contribution(
             contribution.check_invoiceable()
             groups[(contribution.company, contribution.contributor)].append(
                 contribution)
+        # The approval locks the funds: lock them before the invoices are
+        # made, which restarting the transaction for the lock would redo
+        Fund.lock(Fund.browse(sorted({
+                        c.get_fund().id for c in contributions})))
         invoices = []
         for (company, contributor), group in groups.items():
             invoice = cls._get_invoice(company, contributor, invoice_date)
