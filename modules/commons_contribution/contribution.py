@@ -799,8 +799,8 @@ class Contribution(
             invoice = cls._get_invoice(company, contributor, invoice_date)
             invoice.lines = [c._get_invoice_line(invoice) for c in group]
             invoices.append(invoice)
+        # Core computes the taxes of draft invoices when they are saved
         Invoice.save(invoices)
-        Invoice.update_taxes(invoices)
 
         to_approve = defaultdict(list)
         for invoice, group in zip(invoices, groups.values()):
