@@ -1013,8 +1013,14 @@ class CreateInvoice(CheckWizardMixin, Wizard):
     create_ = StateAction('account_invoice.act_invoice_in_form')
 
     def do_create_(self, action):
-        invoices = self.model.create_invoices(
-            self.records, invoice_date=self.start.invoice_date)
+        contributions = self.records
+        # Without the keys of the wizard's records in the context, the
+        # caches keyed by it (the names of the models that validate the
+        # origin of the lines) are those of the previous runs
+        with Transaction().set_context(
+                active_model=None, active_id=None, active_ids=None):
+            invoices = self.model.create_invoices(
+                contributions, invoice_date=self.start.invoice_date)
         action['res_id'] = [i.id for i in invoices]
         if len(invoices) == 1:
             action['views'].reverse()
