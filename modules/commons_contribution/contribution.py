@@ -780,6 +780,7 @@ class Contribution(
         """Return one draft supplier invoice per contributor for the
         validated paid contributions, approved as the stewards did"""
         pool = Pool()
+        Fund = pool.get('commons.fund')
         Invoice = pool.get('account.invoice')
         InvoiceLine = pool.get('account.invoice.line')
         cls.lock(contributions)
@@ -789,13 +790,17 @@ class Contribution(
             contribution.check_invoiceable()
             groups[(contribution.company, contribution.contributor)].append(
                 contribution)
+        # The approval locks the funds: lock them before the invoices are
+        # made, which restarting the transaction for the lock would redo
+        Fund.lock(Fund.browse(sorted({
+                        c.get_fund().id for c in contributions})))
         invoices = []
         for (company, contributor), group in groups.items():
             invoice = cls._get_invoice(company, contributor, invoice_date)
             invoice.lines = [c._get_invoice_line(invoice) for c in group]
             invoices.append(invoice)
+        # Core computes the taxes of draft invoices when they are saved
         Invoice.save(invoices)
-        Invoice.update_taxes(invoices)
 
         to_approve = defaultdict(list)
         for invoice, group in zip(invoices, groups.values()):
@@ -1008,8 +1013,14 @@ class CreateInvoice(CheckWizardMixin, Wizard):
     create_ = StateAction('account_invoice.act_invoice_in_form')
 
     def do_create_(self, action):
-        invoices = self.model.create_invoices(
-            self.records, invoice_date=self.start.invoice_date)
+        contributions = self.records
+        # Without the keys of the wizard's records in the context, the
+        # caches keyed by it (the names of the models that validate the
+        # origin of the lines) are those of the previous runs
+        with Transaction().set_context(
+                active_model=None, active_id=None, active_ids=None):
+            invoices = self.model.create_invoices(
+                contributions, invoice_date=self.start.invoice_date)
         action['res_id'] = [i.id for i in invoices]
         if len(invoices) == 1:
             action['views'].reverse()

@@ -536,8 +536,23 @@ class Invoice(metaclass=PoolMeta):
 
     @classmethod
     def _post(cls, invoices):
+        pool = Pool()
+        Fund = pool.get('commons.fund')
+        # Posting books the fund lines, which locks the funds: lock them
+        # first, before the work that restarting the transaction to take
+        # the lock would redo
+        funds = cls._get_commons_funds_to_lock(invoices)
+        if funds:
+            Fund.lock(Fund.browse(sorted(funds)))
         cls.check_commons_approval(invoices)
         super()._post(invoices)
+
+    @classmethod
+    def _get_commons_funds_to_lock(cls, invoices):
+        "Return the ids of the funds that posting the invoices books on"
+        return {
+            l.commons_fund.id for i in invoices for l in i.lines
+            if l.commons_fund}
 
     @classmethod
     def get_commons_amount_to_pay(cls, invoice_ids):

@@ -283,6 +283,16 @@ class CheckWizardMixin:
                     check_exists(Model, name, value)
         return super().execute(session_id, data, state_name)
 
+    @classmethod
+    def delete(cls, session_id):
+        # Tryton's caches are keyed by the context: without the keys of the
+        # wizard's records, deleting the session (which looks for the
+        # resources attached to it) finds the names of the models computed
+        # for the previous sessions instead of computing them again
+        with Transaction().set_context(
+                active_model=None, active_id=None, active_ids=None):
+            return super().delete(session_id)
+
 
 def check_exists(Model, name, value):
     "Raise if the Many2One name of Model is given a record that is not"

@@ -873,14 +873,12 @@ class RequestPayment(CheckWizardMixin, Wizard):
             }
 
     def do_create_(self, action):
-        pool = Pool()
-        Invoice = pool.get('account.invoice')
         pledge = self.record
         check_required(self.start)
         pledge.check_request(self.start.amount)
         invoice = self.get_invoice(pledge)
+        # Core computes the taxes of draft invoices when they are saved
         invoice.save()
-        Invoice.update_taxes([invoice])
         action['res_id'] = [invoice.id]
         action['views'].reverse()
         return action, {}

@@ -146,6 +146,17 @@ class Invoice(metaclass=PoolMeta):
         cls.create_commons_levies(invoices)
 
     @classmethod
+    def _get_commons_funds_to_lock(cls, invoices):
+        funds = super()._get_commons_funds_to_lock(invoices)
+        for invoice in invoices:
+            if invoice.type != 'out':
+                continue
+            for line in invoice.lines:
+                if line.commons_levy:
+                    funds.update(l.fund.id for l in line.commons_levy.lines)
+        return funds
+
+    @classmethod
     def create_commons_levies(cls, invoices):
         """Credit the funds of the resources with the levy on the lines of
         the customer invoices that have none yet"""

@@ -416,8 +416,8 @@ class Declaration(
             invoice = declaration.get_invoice()
             if invoice:
                 invoices[declaration] = invoice
+        # Core computes the taxes of draft invoices when they are saved
         Invoice.save(list(invoices.values()))
-        Invoice.update_taxes(list(invoices.values()))
         for declaration, invoice in invoices.items():
             declaration.agent_invoice = invoice
         cls.save(declarations)
