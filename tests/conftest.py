@@ -157,7 +157,7 @@ def build_demo(database, log):
     run([
             str(BIN / 'trytond-admin'), '-c', str(database.config),
             '-d', database.name, '--all', '--activate-dependencies',
-            '-u', *DEMO_MODULES, 'account_fr',
+            '-u', *DEMO_MODULES, 'account_fr', '-l', 'fr',
             '--email', 'admin@example.org',
             ], log, env, "trytond-admin")
     run([
