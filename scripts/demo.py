@@ -95,7 +95,9 @@ class Demo:
         self.step("Host company %s (EUR)" % data.COMPANY['name'])
         Country = Model.get('country.country')
         Currency = Model.get('currency.currency')
+        Lang = Model.get('ir.lang')
         Party = Model.get('party.party')
+        PartyConfiguration = Model.get('party.configuration')
         User = Model.get('res.user')
 
         code, name, symbol = data.COMPANY['currency']
@@ -115,6 +117,12 @@ class Demo:
                 name=data.COMPANY['country_name'],
                 code=data.COMPANY['country_code'])
             country.save()
+
+        # The parties of a French host read French: its documents too
+        language, = Lang.find([('code', '=', data.COMPANY['language'])])
+        party_configuration = PartyConfiguration(1)
+        party_configuration.party_lang = language
+        party_configuration.save()
 
         party = Party(name=data.COMPANY['name'])
         party.commons_organisation = True

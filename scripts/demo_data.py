@@ -22,6 +22,7 @@ COMPANY = {
     'country_name': "France",
     'currency': ('EUR', "Euro", '€'),
     'timezone': 'Europe/Paris',
+    'language': 'fr',
     }
 
 # Steward party name, by resource code

@@ -18,12 +18,13 @@ from xml.etree import ElementTree
 
 import pytest
 from conftest import ci
-from demo_rpc import make_users
+from demo_rpc import group_id, make_users
 
 TEXT = 'urn:oasis:names:tc:opendocument:xmlns:text:1.0'
 TABLE = 'urn:oasis:names:tc:opendocument:xmlns:table:1.0'
-# A French amount: 3 000,00 € (the spaces may be narrow or non-breaking)
-AMOUNT = re.compile(r'-?\d{1,3}(?: \d{3})*,\d{2} €')
+# A French amount, 3 000,00 €, or rate, 42,9 % (the spaces may be narrow
+# or non-breaking)
+AMOUNT = re.compile(r'-?\d{1,3}(?: \d{3})*,\d{2} €|\d{1,3},\d %')
 SPACES = re.compile(r'[\u00a0\u202f]')
 
 
@@ -47,7 +48,7 @@ def reports(artefacts):
 
 @pytest.fixture(scope='module')
 def accountant(demo_server):
-    "A user of the commons administration who reads French"
+    "A French user of the commons administration and of the accounting"
     admin = demo_server.client('admin', 'admin')
     login, = make_users(admin, 'accountant-fr', "Commons Administration",
         [None])
@@ -55,7 +56,10 @@ def accountant(demo_server):
             ('login', '=', login[0])], 0, 1, None)
     french, = admin.model('ir.lang', 'search', [
             ('code', '=', 'fr')], 0, 1, None)
-    admin.model('res.user', 'write', [user], {'language': french})
+    admin.model('res.user', 'write', [user], {
+            'language': french,
+            'groups': [('add', [group_id(admin, "Accounting")])],
+            })
     return demo_server.client(*login)
 
 
@@ -162,7 +166,7 @@ def test_reports_do_not_split(accountant, reports):
                 capture_output=True, text=True, timeout=120).stdout)
         paragraphs, header_words = _odt_texts(odt)
 
-        # Each amount of the document is whole on one line of the PDF
+        # Each amount and rate of the document is whole on one line
         amounts = collections.Counter(
             a for p in paragraphs for a in AMOUNT.findall(p))
         assert amounts, "%s prints no amount in French" % name
