@@ -3,10 +3,11 @@
 """Fill a database with the demo of the common account of the commons.
 
 The database must exist with the modules commons_fund, commons_contribution
-and account_fr activated (scripts/demo.sh makes it with trytond-admin).  The demo is the
-association ANIS hosting the six commons of the tiers-lieux of the seed,
-with the LOOT 2023 funding closed and the current year under way.  Run on
-a database that already holds the demo, it says so and changes nothing.
+and account_fr activated (scripts/demo.sh makes it with trytond-admin).
+The demo is the association ANIS hosting the six commons of the tiers-lieux
+of the seed, with the LOOT 2023 funding closed by the year end of its
+dedicated funds and the current year under way.  Run on a database that
+already holds the demo, it says so and changes nothing.
 """
 import argparse
 import datetime as dt

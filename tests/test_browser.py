@@ -392,7 +392,8 @@ def test_screens_steward_and_contributor(served, french_page, browser):
     user = demo_data.STEWARD_USER
     _login(page, served, user['login'], user['password'], menu="Communs")
     _open_menu(page, "Communs", "Dépenses à approuver")
-    row = tab.locator('tbody tr:visible', has_text=demo_data.PENDING_SPENDING[3])
+    row = tab.locator(
+        'tbody tr:visible', has_text=demo_data.PENDING_SPENDING[3])
     expect(row).to_have_count(1)
     expect(row).to_contain_text("150,00")
     page.screenshot(path=str(browser / 'fr-steward-spending.png'))
