@@ -233,7 +233,7 @@ def test_resource_funding_statement(served, page, browser):
         page.screenshot(path=str(browser / 'resource-funding-graph.png'))
         tab.locator('button[title="Switch"]').click()
 
-        loot.locator('td').nth(2).click()
+        loot.locator('td', has_text='5,600.00').first.click()
         odt = _print(page, "Funding Statement",
             browser / 'loot-funding-statement.odt')
         text = _odt_text(odt)
