@@ -328,10 +328,11 @@ def test_screens_french_accountant(
 
         # The funds: every key column on screen
         _open_menu(page, "Communs", "Fonds")
+        headers = tab.locator('thead th:visible')
+        expect(headers.filter(has_text="Disponible").first).to_be_visible()
         loot = tab.locator('tbody tr:visible', has_text="Fonds Logiciel LOOT")
         expect(loot).to_have_count(1)
         page.screenshot(path=str(browser / 'fr-funds.png'))
-        headers = tab.locator('thead th:visible')
         for name in ["Code", "Nom", "Acquis", "Encaissé", "Dépensé",
                 "Disponible"]:
             expect(headers.filter(has_text=name).first).to_be_visible()
@@ -340,11 +341,12 @@ def test_screens_french_accountant(
         # The funding of the resources: the coverage on screen
         _open_menu(page, "Communs", "Rapports", "Analyses",
             "Financement des ressources")
+        # The list of the new tab is shown once its own header is
+        headers = tab.locator('thead th:visible')
+        expect(headers.filter(has_text="Couverture").first).to_be_visible()
         expect(tab.locator('tbody tr:visible', has_text="[LOOT] Logiciel LOOT")
             ).to_have_count(1)
         page.screenshot(path=str(browser / 'fr-resource-funding.png'))
-        headers = tab.locator('thead th:visible')
-        expect(headers.filter(has_text="Couverture").first).to_be_visible()
         assert not _off_screen(page, headers), _off_screen(page, headers)
 
         # The configuration: its labels whole, its fields on screen
