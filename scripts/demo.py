@@ -3,24 +3,29 @@
 """Fill a database with the demo of the common account of the commons.
 
 The database must exist with the modules commons_fund, commons_contribution
-and account_fr activated (scripts/demo.sh makes it with trytond-admin).  The demo is the
-association ANIS hosting the six commons of the tiers-lieux of the seed,
-with the LOOT 2023 funding closed and the current year under way.  Run on
-a database that already holds the demo, it says so and changes nothing.
+and account_fr activated (scripts/demo.sh makes it with trytond-admin).
+The demo is the association ANIS hosting the six commons of the tiers-lieux
+of the seed, with the LOOT 2023 funding closed by the year end of its
+dedicated funds and the current year under way.  Run on a database that
+already holds the demo, it says so and changes nothing.
 """
 import argparse
 import datetime as dt
 import sys
 import time
+from contextlib import contextmanager
 from decimal import Decimal
 
 import demo_data as data
+from demo_milestones import create_milestones, create_pending_spending
 from demo_reciprocity import create_reciprocity
 from demo_rounds import create_rounds
 from proteus import Model, Wizard
 from proteus import config as pconfig
 
-STEPS = 13
+from trytond.pool import Pool
+
+STEPS = 16
 
 
 class Demo:
@@ -49,6 +54,32 @@ class Demo:
         return min(dt.date(year, month, day), self.today) \
             if year == self.year else dt.date(year, month, day)
 
+    @contextmanager
+    def replay(self, date):
+        """Run what happened on date as if the server's today were date, so
+        that what the buttons date (approvals, deliveries) says when it
+        happened and not when the demo was built"""
+        Date = Pool(self.config.database_name).get('ir.date')
+        Date.today = staticmethod(lambda timezone=None: date)
+        try:
+            yield
+        finally:
+            del Date.today
+
+    @contextmanager
+    def as_user(self, login):
+        "Act as the user with login until the end of the with block"
+        User = Model.get('res.user')
+        admin = self.config.user
+        user, = User.find([('login', '=', login)])
+        self.config.user = user.id
+        self.config._context = User.get_preferences(True, {})
+        try:
+            yield user
+        finally:
+            self.config.user = admin
+            self.config._context = User.get_preferences(True, {})
+
     def party(self, name):
         Party = Model.get('party.party')
         if name not in self.parties:
@@ -65,7 +96,9 @@ class Demo:
         self.step("Host company %s (EUR)" % data.COMPANY['name'])
         Country = Model.get('country.country')
         Currency = Model.get('currency.currency')
+        Lang = Model.get('ir.lang')
         Party = Model.get('party.party')
+        PartyConfiguration = Model.get('party.configuration')
         User = Model.get('res.user')
 
         code, name, symbol = data.COMPANY['currency']
@@ -86,15 +119,22 @@ class Demo:
                 code=data.COMPANY['country_code'])
             country.save()
 
-        Lang = Model.get('ir.lang')
+        # The parties of a French host read French: its documents too
+        language, = Lang.find([('code', '=', data.COMPANY['language'])])
+        party_configuration = PartyConfiguration(1)
+        party_configuration.party_lang = language
+        party_configuration.save()
+
         party = Party(name=data.COMPANY['name'])
         party.commons_organisation = True
         # A French host: the users it creates read French
         party.lang, = Lang.find([('code', '=', data.COMPANY['language'])])
         address, = party.addresses
+        address.street = data.COMPANY['street']
         address.city = data.COMPANY['city']
         address.postal_code = data.COMPANY['postal_code']
         address.country = country
+        party.identifiers.new(type='fr_siren', code=data.COMPANY['siren'])
         party.save()
         self.company_party = party
 
@@ -251,8 +291,11 @@ class Demo:
                         sum(n[1] for n in needs)), contributors, users))
 
     def create_users(self):
-        self.step("Users: admin in the company, the steward of LOOT")
+        self.step("Users: admin in the company, the steward of LOOT and a "
+            "contributor")
+        Company = Model.get('company.company')
         Group = Model.get('res.group')
+        Lang = Model.get('ir.lang')
         ModelData = Model.get('ir.model.data')
         User = Model.get('res.user')
 
@@ -277,19 +320,32 @@ class Demo:
                 self.company.rec_name,
                 ", ".join(sorted(g.name for g in admin.groups))))
 
-        steward = User(
-            login=data.STEWARD_USER['login'], name=data.STEWARD_USER['name'])
-        steward.password = data.STEWARD_USER['password']
-        steward.groups.append(group('commons_fund', 'group_commons_steward'))
-        steward.companies.append(self.company)
-        steward.company = self.company
+        def user(values, group, party):
+            user = User(login=values['login'], name=values['name'])
+            user.password = values['password']
+            user.groups.append(group)
+            user.companies.append(Company(self.company.id))
+            user.company = self.company
+            user.party = party
+            user.language, = Lang.find([('code', '=', values['language'])])
+            user.save()
+            return user
+
         resource = self.resources[data.STEWARD_USER['resource']]
-        steward.party = resource.stewards[0]
-        steward.save()
-        self.info("%s (password %s) stewards %s as %s, reads %s" % (
+        steward = user(
+            data.STEWARD_USER,
+            group('commons_fund', 'group_commons_steward'),
+            resource.stewards[0])
+        self.info("%s (password %s, %s) stewards %s as %s" % (
                 steward.login, data.STEWARD_USER['password'],
-                resource.code, steward.party.name,
-                steward.language.code if steward.language else '-'))
+                steward.language.code, resource.code, steward.party.name))
+        contributor = user(
+            data.CONTRIBUTOR_USER,
+            group('commons_contribution', 'group_commons_contributor'),
+            self.party(data.CONTRIBUTOR_USER['party']))
+        self.info("%s (password %s, %s) contributes as %s" % (
+                contributor.login, data.CONTRIBUTOR_USER['password'],
+                contributor.language.code, contributor.party.name))
 
     def create_funds(self):
         self.step("Funds: one earmarked fund per resource and the pooled fund")
@@ -385,7 +441,6 @@ class Demo:
         Configuration = Model.get('commons.configuration')
         Contribution = Model.get('commons.contribution')
         Invoice = Model.get('account.invoice')
-        User = Model.get('res.user')
         configuration = Configuration(1)
         configuration.default_hourly_rate = Decimal(data.CONTRIBUTIONS_RATE)
         configuration.save()
@@ -408,23 +463,20 @@ class Demo:
             contribution.click('submit')
             contributions.append(contribution)
 
-        # The steward of LOOT validates, in the web client as any steward
-        admin = self.config.user
-        steward, = User.find([('login', '=', data.STEWARD_USER['login'])])
-        self.config.user = steward.id
-        self.config._context = User.get_preferences(True, {})
-        try:
+        # The steward of LOOT validates, in the web client as any steward,
+        # each contribution a week after it was made
+        with self.as_user(data.STEWARD_USER['login']):
             for contribution in contributions:
-                Contribution(contribution.id).click('approve')
-        finally:
-            self.config.user = admin
-            self.config._context = User.get_preferences(True, {})
+                approved = contribution.date + dt.timedelta(days=7)
+                with self.replay(approved):
+                    Contribution(contribution.id).click('approve')
         for contribution in contributions:
             contribution.reload()
-            self.info("%-18s %-8s %-10s %9s EUR: %s" % (
+            self.info("%-18s %-8s %-10s %9s EUR: %s on %s" % (
                     contribution.contributor.name, contribution.kind,
                     contribution.remuneration,
-                    format_amount(contribution.amount), contribution.state))
+                    format_amount(contribution.amount), contribution.state,
+                    contribution.validations[0].date))
 
         contributor, invoice_date, paid_date = data.LOOT_2023_INVOICE
         to_invoice = [
@@ -446,6 +498,19 @@ class Demo:
                 invoice.number, contributor,
                 format_amount(invoice.total_amount), invoice.state,
                 format_amount(fund.spent), format_amount(fund.available)))
+
+    def close_2023(self):
+        self.step("Year end of the dedicated funds of 2023")
+        Dedicated = Model.get('commons.fund.dedicated')
+        fiscalyear = self.fiscalyears[2023]
+        year_end = Wizard('commons.fund.year_end', [fiscalyear])
+        year_end.execute('post')
+        for row in Dedicated.find([('fiscalyear', '=', fiscalyear.id)]):
+            self.info("%-8s %-12s resources %9s used %9s carried forward "
+                "%9s EUR" % (
+                    row.fund.code, row.origin,
+                    format_amount(row.year_resources),
+                    format_amount(row.used), format_amount(row.closing)))
 
     def create_current_year(self):
         self.step("Pledges of %d (the year under way)" % self.year)
@@ -488,9 +553,6 @@ class Demo:
             if name.startswith('tax_receipt_'):
                 setattr(configuration, name, value)
         configuration.save()
-        self.company_party.identifiers.new(
-            type='fr_siren', code=host['siren'])
-        self.company_party.save()
         for name, (street, postal_code, city, siren) in data.DONORS.items():
             party = self.party(name)
             address, = party.addresses
@@ -605,9 +667,12 @@ class Demo:
         self.create_funds()
         self.create_loot_2023()
         self.create_loot_contributions()
+        self.close_2023()
         self.create_current_year()
         create_rounds(self)
         create_reciprocity(self)
+        create_milestones(self)
+        create_pending_spending(self)
         self.create_tax_receipts()
         self.close_config_wizard()
         self.summary()

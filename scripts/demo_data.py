@@ -13,8 +13,11 @@ resources (the host's share, designated without any move).
 
 COMPANY = {
     'name': "Association ANIS",
+    'street': "12 rue des Communs",
     'city': "Lille",
     'postal_code': "59000",
+    # An invented SIREN (valid checksum): the host's identity on documents
+    'siren': '443061841',
     'country_code': 'FR',
     'country_name': "France",
     'currency': ('EUR', "Euro", '€'),
@@ -22,9 +25,8 @@ COMPANY = {
     'language': 'fr',
     }
 
-# What the tax receipts print about the host (its SIREN on its party)
+# What the tax receipts print about the host (its SIREN is COMPANY's)
 TAX_RECEIPT_HOST = {
-    'siren': '900000019',
     'tax_receipt_rna': 'W595012345',
     'tax_receipt_object': (
         "Héberger et soutenir les communs des tiers-lieux : logiciels "
@@ -72,6 +74,15 @@ STEWARD_USER = {
     'name': "Camille, Collectif LOOT",
     'password': 'steward-demo-2026',
     'resource': 'LOOT',
+    'language': 'fr',
+    }
+# The contributor who records her work on LOOT in the web client
+CONTRIBUTOR_USER = {
+    'login': 'contributor',
+    'name': "Alice Durand",
+    'password': 'contributor-demo-2026',
+    'party': "Alice Durand",
+    'language': 'fr',
     }
 
 # code, name, kind, contributors, users, license, website, description,
@@ -196,3 +207,24 @@ LOOT_2023_CONTRIBUTIONS = [
         'LOOT-2023-004', "Mise à jour du serveur de test"),
     ]
 LOOT_2023_INVOICE = ("Alice Durand", (4, 30), (5, 15))
+
+# Milestones of the current year: resource, name, deliverable, contributor,
+# budget, coordination rate, (month, day) due, and how far it went:
+# 'planned', 'funded' or ('paid', delivered, invoiced, paid) when the
+# contributor delivered, the steward accepted and the host paid her invoice.
+MILESTONES = [
+    ('LOOT', "Export FEC",
+        "Un export du grand livre au format FEC, testé sur l'exercice 2023.",
+        "Alice Durand", 800, '0.15', (9, 30),
+        ('paid', (9, 24), (9, 28), (10, 5))),
+    ('LOOT', "Tableau de bord des financeurs",
+        "Une page qui montre à chaque financeur l'emploi de ses fonds.",
+        "Hébergeurs Libres", 1200, '0.10', (12, 15), 'funded'),
+    ]
+
+# A supplier invoice of the current year charged to a fund and waiting for
+# the approval of the resource's steward: fund code, supplier, (month,
+# day), description, amount excl. tax.
+PENDING_SPENDING = (
+    'LOOT', "Hébergeurs Libres", (11, 30),
+    "Hébergement du serveur de test, second semestre", 150)

@@ -3,8 +3,9 @@
 """The demo seen in the web client.
 
 The demo database of tests/conftest.py (SQLite), served with the web client
-(sao); Debian's chromium driven by playwright logs in as the admin and as
-the steward of LOOT.  The screenshots are kept in <artefacts>/browser/.
+(sao); Debian's chromium driven by playwright logs in as the admin, as a
+French accountant, as the steward of LOOT and as a contributor (both read
+French).  The screenshots are kept in <artefacts>/browser/.
 
 Environment: COMMONS_SAO_ROOT (default var/sao), COMMONS_CHROMIUM (default
 /usr/bin/chromium), COMMONS_ARTEFACTS (default artefacts/).  Without
@@ -73,19 +74,31 @@ def served(browser_tools, demo_server):
     return demo_server.url
 
 
-@pytest.fixture
-def page(browser_tools):
+def _page(browser_tools, **options):
     from playwright.sync_api import sync_playwright
     _, chromium = browser_tools
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(chromium), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={'width': 1920, 'height': 900})
-            page.set_default_timeout(20000)
+            page = browser.new_page(**options)
+            # A loaded machine answers slowly: wait on the client's state
+            page.set_default_timeout(60000)
             yield page
         finally:
             browser.close()
+
+
+@pytest.fixture
+def page(browser_tools):
+    yield from _page(browser_tools, viewport={'width': 1920, 'height': 900})
+
+
+@pytest.fixture
+def french_page(browser_tools):
+    "A French browser on a 1600 px wide screen"
+    yield from _page(browser_tools, viewport={'width': 1600, 'height': 900},
+        locale='fr-FR')
 
 
 def _login(page, url, login='admin', password='admin', menu="Commons"):
@@ -94,17 +107,40 @@ def _login(page, url, login='admin', password='admin', menu="Commons"):
     page.fill('#login', login)
     page.click('button[type=submit]')
     page.fill('#ask-dialog-entry', password)
-    page.click('button[title="OK"]')
+    # The button is titled in the browser's language
+    page.locator('button[title="OK"], button[title="Valider"]').first.click()
     page.locator('#menu .column-char[title="%s"]' % menu).wait_for()
 
 
 def _open_menu(page, *path):
     menu = page.locator('#menu')
-    for name in path[:-1]:
+    for name, child in zip(path[:-1], path[1:]):
+        child = menu.locator('.column-char[title="%s"]' % child).first
+        if child.is_visible():
+            continue
         row = menu.locator(
-            'tr', has=page.locator('.column-char[title="%s"]' % name))
+            'tr', has=page.locator('.column-char[title="%s"]' % name)).first
         row.locator('.expander').click()
-    menu.locator('.column-char[title="%s"]' % path[-1]).click()
+        child.wait_for()
+    menu.locator('.column-char[title="%s"]' % path[-1]).first.click()
+
+
+def _clipped(locator):
+    "The texts of the elements cut by their box"
+    return locator.evaluate_all(
+        """elements => elements.filter(
+            e => e.offsetParent && e.scrollWidth > e.clientWidth + 1
+        ).map(e => e.textContent.trim())""")
+
+
+def _off_screen(page, locator):
+    "The texts of the elements that end beyond the right of the window"
+    width = page.viewport_size['width']
+    return locator.evaluate_all(
+        """(elements, width) => elements.filter(e => {
+            const box = e.getBoundingClientRect();
+            return box.width && box.right > width;
+        }).map(e => e.textContent.trim())""", width)
 
 
 def test_resources_show_loot_coverage(served, page, browser):
@@ -197,7 +233,7 @@ def test_resource_funding_statement(served, page, browser):
         page.screenshot(path=str(browser / 'resource-funding-graph.png'))
         tab.locator('button[title="Switch"]').click()
 
-        loot.locator('td').nth(2).click()
+        loot.locator('td', has_text='5,600.00').first.click()
         odt = _print(page, "Funding Statement",
             browser / 'loot-funding-statement.odt')
         text = _odt_text(odt)
@@ -302,3 +338,120 @@ def test_tax_receipts(served, page, browser):
         page.screenshot(path=str(browser / 'tax-receipts-by-year.png'))
     finally:
         page.screenshot(path=str(browser / 'tax-receipts-last.png'))
+
+
+@pytest.fixture(scope='module')
+def french_accountant(demo_server):
+    "A French user of the commons administration and of the accounting"
+    from demo_rpc import group_id, make_users
+    admin = demo_server.client('admin', 'admin')
+    (login, password), = make_users(
+        admin, 'compta', "Commons Administration", [None])
+    user, = admin.model('res.user', 'search', [
+            ('login', '=', login)], 0, 1, None)
+    french, = admin.model('ir.lang', 'search', [
+            ('code', '=', 'fr')], 0, 1, None)
+    admin.model('res.user', 'write', [user], {
+            'language': french,
+            'groups': [('add', [group_id(admin, "Accounting")])],
+            })
+    return login, password
+
+
+def test_screens_french_accountant(
+        served, french_page, browser, french_accountant):
+    "The main screens of the accountant at 1600 px with the menu open"
+    from playwright.sync_api import expect
+    page = french_page
+    tab = page.locator('#tabcontent')
+    try:
+        _login(page, served, *french_accountant, menu="Communs")
+
+        # The funds: every key column on screen
+        _open_menu(page, "Communs", "Fonds")
+        headers = tab.locator('thead th:visible')
+        expect(headers.filter(has_text="Disponible").first).to_be_visible()
+        loot = tab.locator('tbody tr:visible', has_text="Fonds Logiciel LOOT")
+        expect(loot).to_have_count(1)
+        page.screenshot(path=str(browser / 'fr-funds.png'))
+        for name in ["Code", "Nom", "Acquis", "Encaissé", "Dépensé",
+                "Disponible"]:
+            expect(headers.filter(has_text=name).first).to_be_visible()
+        assert not _off_screen(page, headers), _off_screen(page, headers)
+
+        # The funding of the resources: the coverage on screen
+        _open_menu(page, "Communs", "Rapports", "Analyses",
+            "Financement des ressources")
+        # The list of the new tab is shown once its own header is
+        headers = tab.locator('thead th:visible')
+        expect(headers.filter(has_text="Couverture").first).to_be_visible()
+        expect(tab.locator('tbody tr:visible', has_text="[LOOT] Logiciel LOOT")
+            ).to_have_count(1)
+        page.screenshot(path=str(browser / 'fr-resource-funding.png'))
+        assert not _off_screen(page, headers), _off_screen(page, headers)
+
+        # The configuration: its labels whole, its fields on screen
+        _open_menu(page, "Communs", "Configuration",
+            "Configuration des communs")
+        expect(tab.locator('input[name="default_host_fee_rate"]').first
+            ).to_be_visible()
+        page.screenshot(path=str(browser / 'fr-configuration.png'))
+        labels = tab.locator('label:visible')
+        assert not _off_screen(page, labels), _off_screen(page, labels)
+        fields = tab.locator('.form-entry:visible, .form-many2one:visible')
+        assert not _off_screen(page, fields), _off_screen(page, fields)
+
+        # The request of payment of a pledge: labels whole, amounts in
+        # French with their currency
+        _open_menu(page, "Communs", "Engagements de financement")
+        tab.locator('a[role="tab"]:visible', has_text="Tous").first.click()
+        pledge = tab.locator('tbody tr:visible', has_text="CAE OPTEOS").filter(
+            has_text="2 500,00").filter(has_text="Confirmé").first
+        pledge.locator('td').nth(2).dblclick()
+        tab.locator('button[name="request_payment"]').click()
+        dialog = page.locator('.modal-dialog:visible')
+        amount = dialog.locator('input[name="remaining_amount"]').first
+        expect(amount).to_be_visible()
+        page.screenshot(path=str(browser / 'fr-request-payment.png'))
+        expect(dialog).to_contain_text("Restant")
+        expect(dialog).to_contain_text("€")
+        labels = dialog.locator('label:visible')
+        assert not _clipped(labels), _clipped(labels)
+        values = dialog.locator('input:visible').evaluate_all(
+            "inputs => inputs.map(i => i.value)")
+        assert any(re.fullmatch(r'2\s500,00', v) for v in values), values
+        dialog.locator('button', has_text=re.compile("Annuler", re.I)
+            ).first.click()
+        expect(dialog).to_have_count(0)
+    finally:
+        page.screenshot(path=str(browser / 'fr-accountant-last.png'))
+
+
+def test_screens_steward_and_contributor(served, french_page, browser):
+    "The steward and the contributor of the demo log in and read French"
+    from playwright.sync_api import expect
+    page = french_page
+    tab = page.locator('#tabcontent')
+    user = demo_data.STEWARD_USER
+    _login(page, served, user['login'], user['password'], menu="Communs")
+    _open_menu(page, "Communs", "Dépenses à approuver")
+    row = tab.locator(
+        'tbody tr:visible', has_text=demo_data.PENDING_SPENDING[3])
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("150,00")
+    page.screenshot(path=str(browser / 'fr-steward-spending.png'))
+    _open_menu(page, "Communs", "Ressources")
+    expect(tab.locator('tbody tr:visible', has_text="Logiciel LOOT").first
+        ).to_be_visible()
+    page.screenshot(path=str(browser / 'fr-steward-resources.png'))
+
+    user = demo_data.CONTRIBUTOR_USER
+    page.goto('about:blank')
+    _login(page, served, user['login'], user['password'], menu="Communs")
+    _open_menu(page, "Communs", "Contributions")
+    tab.locator('a[role="tab"]:visible', has_text="Toutes").first.click()
+    rows = tab.locator('tbody tr:visible', has_text="Correctifs de bugs")
+    expect(rows.first).to_be_visible()
+    expect(tab.locator('tbody tr:visible', has_text="Hébergeurs Libres")
+        ).to_have_count(0)
+    page.screenshot(path=str(browser / 'fr-contributor-contributions.png'))

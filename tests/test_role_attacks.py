@@ -84,6 +84,8 @@ class World:
             demo_data.STEWARD_USER['password'])
         self.clients = {
             role: server.client(*login) for role, login in logins.items()}
+        # The demo's steward reads French: the refusals are read in English
+        self.clients['steward'].context['language'] = 'en'
         self.clients['admin'] = admin
 
         self.company_b, self.fiscalyear_b, self.fund_b = self._company_b()

@@ -22,6 +22,7 @@ from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import (
     InvoiceLineFundError, PaymentRequestError, SpendingError)
+from .model import HostReportMixin
 
 
 class Move(metaclass=PoolMeta):
@@ -683,7 +684,7 @@ class InvoiceReport(metaclass=PoolMeta):
         return super()._execute(records, header, data, action)
 
 
-class PaymentRequestReport(_InvoiceReport):
+class PaymentRequestReport(HostReportMixin, _InvoiceReport):
     __name__ = 'account.invoice.commons_request'
 
     @classmethod

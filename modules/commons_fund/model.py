@@ -308,3 +308,47 @@ def check_exists(Model, name, value):
                 'commons_fund.msg_value_invalid',
                 value=value,
                 **Model.__names__(name)))
+
+
+class HostReportMixin:
+    __slots__ = ()
+
+    @classmethod
+    def get_context(cls, records, header, data):
+        context = super().get_context(records, header, data)
+        context['host'] = cls.host_identity
+        return context
+
+    @classmethod
+    def host_identity(cls, company):
+        "Return the name, the address lines and the SIREN of the host"
+        party = company.party
+        address = party.address_get()
+        lines = address.full_address.splitlines() if address else []
+        siren = None
+        for identifier in party.identifiers:
+            if identifier.type == 'fr_siren':
+                siren = identifier.code
+                break
+            elif identifier.type == 'fr_siret' and not siren:
+                siren = identifier.code[:9]
+        return {
+            'name': party.full_name,
+            'address': [l for l in lines if l.strip()],
+            'siren': siren,
+            }
+
+    @classmethod
+    def format_currency(cls, value, lang, currency, symbol=True,
+            grouping=True, digits=None):
+        # An amount is never split across lines
+        return super().format_currency(
+            value, lang, currency, symbol=symbol, grouping=grouping,
+            digits=digits).replace(' ', '\u00a0')
+
+    @classmethod
+    def format_number(cls, value, lang, digits=None, grouping=True,
+            monetary=None):
+        return super().format_number(
+            value, lang, digits=digits, grouping=grouping,
+            monetary=monetary).replace(' ', '\u00a0')

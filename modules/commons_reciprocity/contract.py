@@ -1,6 +1,7 @@
 # This file is part of Tryton.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 import datetime as dt
+from decimal import Decimal
 
 from sql import Literal, Null
 from sql.conditionals import Coalesce
@@ -114,6 +115,11 @@ class Contract(
         'commons.reciprocity.contract.line', 'contract', "Beneficiaries",
         states=_states,
         help="The resources that benefit from the payments and their share.")
+    total_share = fields.Function(fields.Numeric(
+            "Total Share", digits=(None, 4),
+            help="The sum of the shares of the beneficiaries, "
+            "which must make 100 %."),
+        'on_change_with_total_share')
     declarations = fields.One2Many(
         'commons.reciprocity.declaration', 'contract', "Declarations",
         readonly=True,
@@ -236,6 +242,10 @@ class Contract(
                         'commons_reciprocity.msg_contract_fixed_amount',
                         contract=contract.rec_name,
                         amount=contract.fixed_amount))
+
+    @fields.depends('lines')
+    def on_change_with_total_share(self, name=None):
+        return sum((l.share or 0 for l in self.lines), Decimal(0))
 
     @classmethod
     def check_shares(cls, contracts, field_names=None):

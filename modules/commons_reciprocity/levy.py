@@ -1,5 +1,7 @@
 # This file is part of Tryton.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+from decimal import Decimal
+
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, fields, sequence_ordered)
@@ -27,6 +29,11 @@ class Levy(CheckValuesMixin, DeactivableMixin, ModelSQL, ModelView):
     lines = fields.One2Many(
         'commons.reciprocity.levy.line', 'levy', "Beneficiaries",
         help="The resources that receive the levy and their share.")
+    total_share = fields.Function(fields.Numeric(
+            "Total Share", digits=(None, 4),
+            help="The sum of the shares of the beneficiaries, "
+            "which must make 100 %."),
+        'on_change_with_total_share')
 
     @classmethod
     def default_company(cls):
@@ -48,6 +55,10 @@ class Levy(CheckValuesMixin, DeactivableMixin, ModelSQL, ModelView):
                         'commons_reciprocity.msg_levy_rate',
                         levy=levy.rec_name,
                         rate=percent(levy.rate)))
+
+    @fields.depends('lines')
+    def on_change_with_total_share(self, name=None):
+        return sum((l.share or 0 for l in self.lines), Decimal(0))
 
     @classmethod
     def check_shares(cls, levies, field_names=None):

@@ -7,6 +7,7 @@ from sql.aggregate import Sum
 
 from trytond import backend
 from trytond.i18n import gettext
+from trytond.modules.commons_fund.model import HostReportMixin
 from trytond.pool import Pool
 from trytond.report import Report
 from trytond.tools import sqlite_apply_types
@@ -15,7 +16,7 @@ from trytond.transaction import Transaction, without_check_access
 from .exceptions import ReportingError
 
 
-class _ReportMixin:
+class _ReportMixin(HostReportMixin):
     __slots__ = ()
 
     @classmethod
@@ -34,7 +35,7 @@ class _ReportMixin:
         def percent(value):
             if value is None:
                 return '-'
-            return lang.format('%.1f', value * 100) + ' %'
+            return lang.format('%.1f', value * 100) + '\u00a0%'
         context['percent'] = percent
         context['describe'] = cls.describe
         return context
