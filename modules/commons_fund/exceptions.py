@@ -71,3 +71,7 @@ class RoundError(UserError):
 
 class RoundValidationError(ValidationError):
     pass
+
+
+class RoundAccessError(AccessError):
+    pass
