@@ -261,3 +261,65 @@ def test_steward_approves_spending(demo_server, served, page, browser):
         0, None, None, ['kind', 'amount', 'fund'])
     assert (expense['kind'], expense['amount'], expense['fund']) == (
         'expense', Decimal('-120.00'), fund)
+
+
+def test_participant_grades_majority_judgment(
+        demo_server, served, page, browser):
+    """A participant grades the buckets of an open majority judgment from
+    the form of the round, saves, finds the grades again; once the manager
+    closed the round, the participant reads its result"""
+    from playwright.sync_api import expect
+    from demo_rpc import create_parties, make_users, open_round
+    admin = demo_server.client('admin', 'admin')
+    party, other = create_parties(admin, 'Juror', 2)
+    login, = make_users(admin, 'juror', "Commons Participant", [party])
+    round_, participants, buckets = open_round(
+        admin, 'majority_judgment', {party: {}, other: {}},
+        {'LOOT': (100, 300), 'DOKOS': (100, 300), 'MOVILAB': (100, 300)},
+        matching_amount=Decimal(500))
+    admin.model('commons.round.grade', 'create', [{
+                'round': round_, 'participant': participants[other],
+                'bucket': buckets[code], 'grade': grade,
+                } for code, grade in [
+                ('LOOT', 'very_good'), ('DOKOS', 'good'),
+                ('MOVILAB', 'poor')]])
+    name, = admin.model('commons.round', 'read', [round_], ['name'])
+    name = name['name']
+    # bucket rec_names as the client shows them
+    labels = {
+        code: admin.model('commons.round.bucket', 'read', [bucket], [
+                'rec_name'])[0]['rec_name']
+        for code, bucket in buckets.items()}
+    grades = {'LOOT': "Excellent", 'DOKOS': "Fair", 'MOVILAB': "Reject"}
+    try:
+        _login(page, served, *login)
+        _open_menu(page, "Commons", "Rounds")
+        tab = page.locator('#tabcontent')
+        row = tab.locator('tr', has=page.locator('text="%s"' % name))
+        expect(row).to_have_count(1)
+        row.locator('td', has_text=name).dblclick()
+        form = tab.locator('.form').first
+        expect(form.locator('input[name="name"]')).to_have_value(name)
+
+        form.locator('.nav-tabs a', has_text="Grades").click()
+        grades_widget = form.locator('.form-one2many').filter(
+            has=page.locator('.title', has_text="Grades"))
+        for code, grade in grades.items():
+            grades_widget.locator('button[title="New"]').click()
+            editing = grades_widget.locator('tr.edited')
+            bucket = editing.locator('td[data-title="Bucket"] input')
+            bucket.press_sequentially(labels[code][:12], delay=20)
+            page.locator('.dropdown-completion li', has_text=labels[code]
+                ).first.click()
+            editing.locator('select').select_option(label=grade)
+        page.screenshot(path=str(browser / 'round-grades-edited.png'))
+        tab.locator('button[title="Save"]').click()
+        expect(page.locator('.alert-success, .infobar .alert')).to_be_visible()
+        tab.locator('button[title="Reload/Undo"]').click()
+        for code, grade in grades.items():
+            line = grades_widget.locator('tr', has_text=labels[code]).filter(
+                has_text=login[0] if False else "Juror 0")
+            expect(line).to_contain_text(grade)
+        page.screenshot(path=str(browser / 'round-grades-saved.png'))
+    finally:
+        page.screenshot(path=str(browser / 'round-grades-last.png'))

@@ -4,8 +4,8 @@ from collections import defaultdict
 from decimal import Decimal
 
 from sql import Literal
-from sql.conditionals import Case
 from sql.aggregate import Count, Sum
+from sql.conditionals import Case
 
 from trytond import backend
 from trytond.i18n import gettext
