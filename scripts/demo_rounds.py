@@ -200,6 +200,7 @@ def create_rounds(demo):
             majority.end_date, len(MAJORITY['grades']),
             len(majority.participants),
             ", ".join(c for c, _, _ in MAJORITY['buckets'])))
+    Company = Model.get('company.company')
     Group = Model.get('res.group')
     ModelData = Model.get('ir.model.data')
     User = Model.get('res.user')
@@ -210,8 +211,9 @@ def create_rounds(demo):
     user.groups.append(Group(ModelData.get_id(
                 'commons_fund', 'group_commons_participant',
                 demo.config.context)))
-    user.companies.append(demo.company)
-    user.company = demo.company
+    company = Company(demo.company.id)
+    user.companies.append(company)
+    user.company = company
     user.party = demo.party(data.PARTICIPANT_USER['name'])
     user.save()
     demo.info("%s (password %s) grades the buckets as %s" % (

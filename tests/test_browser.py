@@ -302,24 +302,62 @@ def test_participant_grades_majority_judgment(
         expect(form.locator('input[name="name"]')).to_have_value(name)
 
         form.locator('.nav-tabs a', has_text="Grades").click()
-        grades_widget = form.locator('.form-one2many').filter(
-            has=page.locator('.title', has_text="Grades"))
-        for code, grade in grades.items():
+        label = form.locator('label.form-one2many-string', has_text="Grades")
+        grades_widget = form.locator('#%s' % label.get_attribute('for'))
+        rows = grades_widget.locator('tbody tr')
+        expect(rows).to_have_count(3)
+        for i, (code, grade) in enumerate(grades.items(), 3):
             grades_widget.locator('button[title="New"]').click()
-            editing = grades_widget.locator('tr.edited')
-            bucket = editing.locator('td[data-title="Bucket"] input')
-            bucket.press_sequentially(labels[code][:12], delay=20)
-            page.locator('.dropdown-completion li', has_text=labels[code]
-                ).first.click()
-            editing.locator('select').select_option(label=grade)
+            expect(rows).to_have_count(i + 1)
+            editing = rows.nth(i)
+            # The new grade is the participant's own
+            expect(editing.locator('input[name="participant"]')
+                ).to_have_value("Juror 0")
+            bucket = editing.locator('input[name="bucket"]')
+            bucket.click()
+            bucket.press_sequentially(
+                labels[code].split('] ', 1)[-1][:5], delay=20)
+            editing.locator('.dropdown-completion li',
+                has_text=labels[code]).first.click()
+            expect(bucket).to_have_value(labels[code])
+            editing.locator('select[name="grade"]').select_option(label=grade)
         page.screenshot(path=str(browser / 'round-grades-edited.png'))
         tab.locator('button[title="Save"]').click()
-        expect(page.locator('.alert-success, .infobar .alert')).to_be_visible()
+        expect(page.locator('.alert', has_text="Record saved.")
+            ).to_be_visible()
         tab.locator('button[title="Reload/Undo"]').click()
+        expect(rows).to_have_count(6)
         for code, grade in grades.items():
-            line = grades_widget.locator('tr', has_text=labels[code]).filter(
-                has_text=login[0] if False else "Juror 0")
-            expect(line).to_contain_text(grade)
+            expect(rows.filter(has_text=labels[code]).filter(
+                    has_text="Juror 0")).to_contain_text(grade)
         page.screenshot(path=str(browser / 'round-grades-saved.png'))
+        saved = admin.model('commons.round.grade', 'search_read', [
+                ('round', '=', round_),
+                ('participant', '=', participants[party]),
+                ], 0, None, None, ['bucket', 'grade'])
+        assert {g['bucket']: g['grade'] for g in saved} == {
+            buckets['LOOT']: 'excellent', buckets['DOKOS']: 'fair',
+            buckets['MOVILAB']: 'reject'}, saved
+
+        # LOOT's majority grade is very good, DOKOS' fair and MOVILAB's
+        # reject: the pool of 500 gives LOOT its maximum of 300 and DOKOS
+        # the 200 left
+        admin.model('commons.round', 'close', [round_])
+        tab.locator('button[title="Reload/Undo"]').click()
+        expect(form.locator('select[name="state"], input[name="state"]')
+            ).to_have_value(re.compile('closed|Closed'))
+        form.locator('.nav-tabs a', has_text="Buckets").click()
+        label = form.locator('label.form-one2many-string', has_text="Buckets")
+        bucket_rows = form.locator(
+            '#%s tbody tr' % label.get_attribute('for'))
+        expect(bucket_rows).to_have_count(3)
+        for code, rank, allocated in [
+                ('LOOT', '1', '300.00'), ('DOKOS', '2', '200.00'),
+                ('MOVILAB', '3', '0.00')]:
+            row = bucket_rows.filter(has_text=labels[code])
+            expect(row.locator('td[data-title^="Rank"]')).to_have_text(rank)
+            expect(row.locator('td[data-title^="Allocated"]')
+                ).to_contain_text(allocated)
+        page.screenshot(path=str(browser / 'round-result.png'))
     finally:
         page.screenshot(path=str(browser / 'round-grades-last.png'))
