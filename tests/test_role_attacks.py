@@ -1263,6 +1263,12 @@ def test_participant_votes_open_round(world):
     assert_refused(world, participant.model, 'commons.round.vote', 'create',
         [{'round': round_, 'participant': participants[other],
                 'bucket': buckets['DOKOS'], 'amount': Decimal(1)}])
+    assert_refused(world, participant.model, 'commons.round.participant',
+        'write', [participants[party]], {'budget': Decimal(1000)},
+        says="managers")
+    assert_refused(world, participant.model, 'commons.round.bucket',
+        'write', [buckets['DOKOS']], {'max_goal': Decimal(1000)},
+        says="managers")
 
     admin.model('commons.round', 'close', [round_])
     assert_refused(world, participant.model, 'commons.round', 'write',

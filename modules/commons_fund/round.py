@@ -609,6 +609,7 @@ class Participant(CheckValuesMixin, ModelSQL, ModelView):
             mode, records, values=values, external=external)
         if external:
             Round = Pool().get('commons.round')
+            Round.check_manager([r.round for r in records])
             rounds = {r.round for r in records}
             if mode == 'delete':
                 rounds = {r for r in rounds if r.state != 'cancelled'}
@@ -746,6 +747,7 @@ class Bucket(CheckValuesMixin, ModelSQL, ModelView):
             mode, records, values=values, external=external)
         if external:
             Round = Pool().get('commons.round')
+            Round.check_manager([r.round for r in records])
             rounds = {r.round for r in records}
             if mode == 'delete':
                 rounds = {r for r in rounds if r.state != 'cancelled'}
