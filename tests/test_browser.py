@@ -23,6 +23,7 @@ from conftest import BACKEND, ROOT, ci
 
 sys.path.insert(0, str(ROOT / 'scripts'))
 import demo_data  # noqa: E402
+import demo_rounds  # noqa: E402
 
 CHROMIUM_ARGS = [
     '--headless', '--no-sandbox', '--disable-gpu',
@@ -361,3 +362,39 @@ def test_participant_grades_majority_judgment(
         page.screenshot(path=str(browser / 'round-result.png'))
     finally:
         page.screenshot(path=str(browser / 'round-grades-last.png'))
+
+
+def test_quadratic_bucket_progress(served, page, browser):
+    """The buckets of the demo's quadratic round show their contributors,
+    the match of the pool and a progress against their own maximum"""
+    from playwright.sync_api import expect
+    try:
+        _login(page, served)
+        _open_menu(page, "Commons", "Rounds")
+        tab = page.locator('#tabcontent')
+        tab.locator('.nav-tabs a', has_text="All").click()
+        name = demo_rounds.QUADRATIC['name']
+        row = tab.locator('tr', has=page.locator('text="%s"' % name))
+        expect(row).to_have_count(1)
+        row.locator('td', has_text=name).dblclick()
+        form = tab.locator('.form').first
+        expect(form.locator('input[name="name"]')).to_have_value(name)
+        label = form.locator('label.form-one2many-string', has_text="Buckets")
+        rows = form.locator('#%s tbody tr' % label.get_attribute('for'))
+        expect(rows).to_have_count(3)
+        # LOOT: 40.00 from 4 people and a match of 400.00 against its
+        # maximum of 800.00
+        for code, contributors, matched, progress in [
+                ('LOOT', '4', '400.00', '55.00%'),
+                ('DOKOS', '2', '600.00', '53.33%'),
+                ('COMMUNECTER', '1', '0.00', '16.67%')]:
+            row = rows.filter(has_text='[%s]' % code)
+            expect(row.locator('td[data-title^="Contributors"]')
+                ).to_have_text(contributors)
+            expect(row.locator('td[data-title^="Matched"]')
+                ).to_contain_text(matched)
+            expect(row.locator('td[data-title^="Progress"]')
+                ).to_contain_text(progress)
+        page.screenshot(path=str(browser / 'round-quadratic.png'))
+    finally:
+        page.screenshot(path=str(browser / 'round-quadratic-last.png'))
