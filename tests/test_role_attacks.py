@@ -1190,7 +1190,7 @@ def test_participant_grades_open_round(world):
     own = {
         g['bucket']: g for g in participant.model(
             'commons.round.grade', 'search_read', [
-                ('round', '=', round_), ('party', '=', party)],
+                ('round', '=', round_), ('participant.party', '=', party)],
             0, None, None, ['bucket', 'grade', 'participant'])}
     assert {g['grade'] for g in own.values()} == {'excellent', 'poor'}
     assert {g['participant'] for g in own.values()} == {participants[party]}
