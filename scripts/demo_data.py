@@ -85,6 +85,13 @@ CONTRIBUTOR_USER = {
     'language': 'fr',
     }
 
+# The participant of the majority judgment of the demo in the web client
+PARTICIPANT_USER = {
+    'login': 'participant',
+    'name': "Claire Dubois",
+    'password': 'participant-demo-2026',
+    }
+
 # code, name, kind, contributors, users, license, website, description,
 # needs as (category, amount, description); the needs are the same for
 # 2023 and for the current year.

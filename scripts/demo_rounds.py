@@ -1,10 +1,14 @@
 # This file is part of Tryton.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 """The pooled fund of the demo at work: an allocation by needs, a finished
-cobudget round and a finished quadratic round (called by scripts/demo.py)."""
+cobudget round, a finished quadratic round and a majority judgment open to
+its participants (called by scripts/demo.py)."""
+import datetime as dt
 from decimal import Decimal
 
 from proteus import Model
+
+import demo_data as data
 
 # A funder gives to the commons of the tiers-lieux without choosing one
 POOL_RECEIPT = (
@@ -43,12 +47,33 @@ QUADRATIC = {
     'pool': 1000,
     'minimum': 1,
     'cap': '0.6',
-    'buckets': ['LOOT', 'DOKOS', 'COMMUNECTER'],
+    # resource code, the most the bucket takes (votes and match)
+    'buckets': [('LOOT', 800), ('DOKOS', 1500), ('COMMUNECTER', 1200)],
     'votes': [
         ("Camille Martin", 'LOOT', 20), ("Léa Bernard", 'LOOT', 10),
         ("Hugo Petit", 'LOOT', 5), ("Inès Robert", 'LOOT', 5),
         ("Camille Martin", 'DOKOS', 50), ("Nathan Richard", 'DOKOS', 150),
         ("Léa Bernard", 'COMMUNECTER', 200),
+        ],
+    }
+
+# Majority judgment: the participants grade the buckets (resource code,
+# minimum, maximum) and the pool funds them in the order of their majority
+# grade; the round is open: Claire Dubois, the participant user of the
+# demo, has not graded yet
+MAJORITY = {
+    'name': "Jugement majoritaire des communs des tiers-lieux",
+    'dates': ((11, 1), (12, 31)),
+    'pool': 1200,
+    'participants': [
+        "Alice Durand", "Camille Martin", "Léa Bernard", "Claire Dubois"],
+    'buckets': [
+        ('FORUM-TL', 300, 800), ('CHAT-TL', 300, 600),
+        ('MOVILAB', 400, 1000)],
+    'grades': [
+        ("Alice Durand", ['very_good', 'fair', 'good']),
+        ("Camille Martin", ['good', 'poor', 'excellent']),
+        ("Léa Bernard", ['excellent', 'reject', 'good']),
         ],
     }
 
@@ -134,10 +159,10 @@ def create_rounds(demo):
     quadratic.matching_amount = Decimal(QUADRATIC['pool'])
     quadratic.minimum_contribution = Decimal(QUADRATIC['minimum'])
     quadratic.match_cap_rate = Decimal(QUADRATIC['cap'])
-    for code in QUADRATIC['buckets']:
+    for code, maximum in QUADRATIC['buckets']:
         bucket = quadratic.buckets.new(resource=demo.resources[code])
         bucket.min_goal = Decimal(0)
-        bucket.max_goal = Decimal(10000)
+        bucket.max_goal = Decimal(maximum)
     quadratic.save()
     quadratic.click('open')
     for party, code, amount in QUADRATIC['votes']:
@@ -148,6 +173,51 @@ def create_rounds(demo):
         demo.info("quadratic %-12s %s EUR from %s people, match %s EUR" % (
                 bucket.resource.code, fmt(bucket.committed),
                 bucket.contributors, fmt(bucket.match_amount)))
+
+    majority = make_round(MAJORITY, 'majority_judgment', [])
+    # The round lasts until the end of the year
+    majority.end_date = dt.date(demo.year, 12, 31)
+    majority.matching_amount = Decimal(MAJORITY['pool'])
+    for party in MAJORITY['participants']:
+        majority.participants.new(party=demo.party(party))
+    for code, minimum, maximum in MAJORITY['buckets']:
+        bucket = majority.buckets.new(resource=demo.resources[code])
+        bucket.min_goal = Decimal(minimum)
+        bucket.max_goal = Decimal(maximum)
+    majority.save()
+    majority.click('open')
+    participants = {p.party.name: p for p in majority.participants}
+    buckets = [
+        b for c, _, _ in MAJORITY['buckets']
+        for b in majority.buckets if b.resource.code == c]
+    for party, grades in MAJORITY['grades']:
+        for bucket, grade in zip(buckets, grades):
+            majority.grades.new(
+                participant=participants[party], bucket=bucket, grade=grade)
+    majority.save()
+    demo.info("majority judgment open until %s: %s of %s participants "
+        "graded %s" % (
+            majority.end_date, len(MAJORITY['grades']),
+            len(majority.participants),
+            ", ".join(c for c, _, _ in MAJORITY['buckets'])))
+    Company = Model.get('company.company')
+    Group = Model.get('res.group')
+    ModelData = Model.get('ir.model.data')
+    User = Model.get('res.user')
+    user = User(
+        login=data.PARTICIPANT_USER['login'],
+        name=data.PARTICIPANT_USER['name'])
+    user.password = data.PARTICIPANT_USER['password']
+    user.groups.append(Group(ModelData.get_id(
+                'commons_fund', 'group_commons_participant',
+                demo.config.context)))
+    company = Company(demo.company.id)
+    user.companies.append(company)
+    user.company = company
+    user.party = demo.party(data.PARTICIPANT_USER['name'])
+    user.save()
+    demo.info("%s (password %s) grades the buckets as %s" % (
+            user.login, data.PARTICIPANT_USER['password'], user.party.name))
     pot.reload()
     demo.info("pooled fund %s: %s EUR available" % (
             pot.code, fmt(pot.available)))

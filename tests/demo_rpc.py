@@ -137,3 +137,51 @@ def supplier_invoices(admin, fund, amount, count):
         i['id']: i['lines'][0] for i in admin.model(
             'account.invoice', 'read', invoices, ['lines'])}
     return [(i, lines[i]) for i in invoices]
+
+
+def open_round(admin, method, participants, buckets, **values):
+    """Open a round of the pooled fund of the demo for the current year:
+    participants as {party: values}, buckets as {resource code: (minimum,
+    maximum)}.  Return its id, its participants by party and its buckets
+    by resource code."""
+    company = admin.context['company']
+    today = dt.date.today()
+    pooled, = admin.model('commons.fund', 'search', [
+            ('company', '=', company), ('type', '=', 'pooled'),
+            ], 0, 1, None)
+    fiscalyear, = admin.model('account.fiscalyear', 'search', [
+            ('company', '=', company),
+            ('start_date', '<=', today), ('end_date', '>=', today),
+            ], 0, 1, None)
+    resources = {
+        r['code']: r['id'] for r in admin.model('commons.resource',
+            'search_read', [('code', 'in', list(buckets))], 0, None, None,
+            ['code'])}
+    round_, = admin.model('commons.round', 'create', [{
+                'name': "%s %s" % (method, uuid.uuid4().hex[:8]),
+                'company': company, 'fund': pooled, 'method': method,
+                'fiscalyear': fiscalyear,
+                'start_date': today, 'end_date': today,
+                'participants': [('create', [
+                            {'party': p, **v}
+                            for p, v in participants.items()])],
+                'buckets': [('create', [{
+                                'resource': resources[c],
+                                'min_goal': Decimal(minimum),
+                                'max_goal': Decimal(maximum),
+                                } for c, (minimum, maximum)
+                            in buckets.items()])],
+                **values,
+                }])
+    admin.model('commons.round', 'open', [round_])
+    read, = admin.model('commons.round', 'read', [round_], [
+            'participants', 'buckets'])
+    participants = {
+        p['party']: p['id'] for p in admin.model(
+            'commons.round.participant', 'read', read['participants'],
+            ['party'])}
+    codes = {v: k for k, v in resources.items()}
+    buckets = {
+        codes[b['resource']]: b['id'] for b in admin.model(
+            'commons.round.bucket', 'read', read['buckets'], ['resource'])}
+    return round_, participants, buckets

@@ -24,6 +24,7 @@ from conftest import BACKEND, ROOT, ci
 
 sys.path.insert(0, str(ROOT / 'scripts'))
 import demo_data  # noqa: E402
+import demo_rounds  # noqa: E402
 
 CHROMIUM_ARGS = [
     '--headless', '--no-sandbox', '--disable-gpu',
@@ -455,3 +456,139 @@ def test_screens_steward_and_contributor(served, french_page, browser):
     expect(tab.locator('tbody tr:visible', has_text="Hébergeurs Libres")
         ).to_have_count(0)
     page.screenshot(path=str(browser / 'fr-contributor-contributions.png'))
+
+
+def test_participant_grades_majority_judgment(
+        demo_server, served, page, browser):
+    """A participant grades the buckets of an open majority judgment from
+    the form of the round, saves, finds the grades again; once the manager
+    closed the round, the participant reads its result"""
+    from playwright.sync_api import expect
+    from demo_rpc import create_parties, make_users, open_round
+    admin = demo_server.client('admin', 'admin')
+    party, other = create_parties(admin, 'Juror', 2)
+    login, = make_users(admin, 'juror', "Commons Participant", [party])
+    round_, participants, buckets = open_round(
+        admin, 'majority_judgment', {party: {}, other: {}},
+        {'LOOT': (100, 300), 'DOKOS': (100, 300), 'MOVILAB': (100, 300)},
+        matching_amount=Decimal(500))
+    admin.model('commons.round.grade', 'create', [{
+                'round': round_, 'participant': participants[other],
+                'bucket': buckets[code], 'grade': grade,
+                } for code, grade in [
+                ('LOOT', 'very_good'), ('DOKOS', 'good'),
+                ('MOVILAB', 'poor')]])
+    name, = admin.model('commons.round', 'read', [round_], ['name'])
+    name = name['name']
+    # bucket rec_names as the client shows them
+    labels = {
+        code: admin.model('commons.round.bucket', 'read', [bucket], [
+                'rec_name'])[0]['rec_name']
+        for code, bucket in buckets.items()}
+    grades = {'LOOT': "Excellent", 'DOKOS': "Fair", 'MOVILAB': "Reject"}
+    try:
+        _login(page, served, *login)
+        _open_menu(page, "Commons", "Rounds")
+        tab = page.locator('#tabcontent')
+        row = tab.locator('tr', has=page.locator('text="%s"' % name))
+        expect(row).to_have_count(1)
+        row.locator('td', has_text=name).dblclick()
+        form = tab.locator('.form').first
+        expect(form.locator('input[name="name"]')).to_have_value(name)
+
+        form.locator('.nav-tabs a', has_text="Grades").click()
+        label = form.locator('label.form-one2many-string', has_text="Grades")
+        grades_widget = form.locator('#%s' % label.get_attribute('for'))
+        rows = grades_widget.locator('tbody tr')
+        expect(rows).to_have_count(3)
+        for i, (code, grade) in enumerate(grades.items(), 3):
+            grades_widget.locator('button[title="New"]').click()
+            expect(rows).to_have_count(i + 1)
+            editing = rows.nth(i)
+            # The new grade is the participant's own
+            expect(editing.locator('input[name="participant"]')
+                ).to_have_value("Juror 0")
+            bucket = editing.locator('input[name="bucket"]')
+            bucket.click()
+            bucket.press_sequentially(
+                labels[code].split('] ', 1)[-1][:5], delay=20)
+            editing.locator('.dropdown-completion li',
+                has_text=labels[code]).first.click()
+            expect(bucket).to_have_value(labels[code])
+            editing.locator('select[name="grade"]').select_option(label=grade)
+        page.screenshot(path=str(browser / 'round-grades-edited.png'))
+        tab.locator('button[title="Save"]').click()
+        expect(page.locator('.alert', has_text="Record saved.")
+            ).to_be_visible()
+        tab.locator('button[title="Reload/Undo"]').click()
+        expect(rows).to_have_count(6)
+        for code, grade in grades.items():
+            expect(rows.filter(has_text=labels[code]).filter(
+                    has_text="Juror 0")).to_contain_text(grade)
+        page.screenshot(path=str(browser / 'round-grades-saved.png'))
+        saved = admin.model('commons.round.grade', 'search_read', [
+                ('round', '=', round_),
+                ('participant', '=', participants[party]),
+                ], 0, None, None, ['bucket', 'grade'])
+        assert {g['bucket']: g['grade'] for g in saved} == {
+            buckets['LOOT']: 'excellent', buckets['DOKOS']: 'fair',
+            buckets['MOVILAB']: 'reject'}, saved
+
+        # LOOT's majority grade is very good, DOKOS' fair and MOVILAB's
+        # reject: the pool of 500 gives LOOT its maximum of 300 and DOKOS
+        # the 200 left
+        admin.model('commons.round', 'close', [round_])
+        tab.locator('button[title="Reload/Undo"]').click()
+        expect(form.locator('select[name="state"], input[name="state"]')
+            ).to_have_value(re.compile('closed|Closed'))
+        form.locator('.nav-tabs a', has_text="Buckets").click()
+        label = form.locator('label.form-one2many-string', has_text="Buckets")
+        bucket_rows = form.locator(
+            '#%s tbody tr' % label.get_attribute('for'))
+        expect(bucket_rows).to_have_count(3)
+        for code, rank, allocated in [
+                ('LOOT', '1', '300.00'), ('DOKOS', '2', '200.00'),
+                ('MOVILAB', '3', '0.00')]:
+            row = bucket_rows.filter(has_text=labels[code])
+            expect(row.locator('td[data-title^="Rank"]')).to_have_text(rank)
+            expect(row.locator('td[data-title^="Allocated"]')
+                ).to_contain_text(allocated)
+        page.screenshot(path=str(browser / 'round-result.png'))
+    finally:
+        page.screenshot(path=str(browser / 'round-grades-last.png'))
+
+
+def test_quadratic_bucket_progress(served, page, browser):
+    """The buckets of the demo's quadratic round show their contributors,
+    the match of the pool and a progress against their own maximum"""
+    from playwright.sync_api import expect
+    try:
+        _login(page, served)
+        _open_menu(page, "Commons", "Rounds")
+        tab = page.locator('#tabcontent')
+        tab.locator('.nav-tabs a', has_text="All").click()
+        name = demo_rounds.QUADRATIC['name']
+        row = tab.locator('tr', has=page.locator('text="%s"' % name))
+        expect(row).to_have_count(1)
+        row.locator('td', has_text=name).dblclick()
+        form = tab.locator('.form').first
+        expect(form.locator('input[name="name"]')).to_have_value(name)
+        label = form.locator('label.form-one2many-string', has_text="Buckets")
+        rows = form.locator('#%s tbody tr' % label.get_attribute('for'))
+        expect(rows).to_have_count(3)
+        # LOOT: 40.00 from 4 people and a match of 400.00 against its
+        # maximum of 800.00
+        for code, contributors, matched, progress in [
+                ('LOOT', '4', '400.00', '55.00%'),
+                ('DOKOS', '2', '600.00', '53.33%'),
+                ('COMMUNECTER', '1', '0.00', '16.67%')]:
+            row = rows.filter(has_text='[%s]' % code)
+            expect(row.locator('td[data-title^="Contributors"]')
+                ).to_have_text(contributors)
+            expect(row.locator('td[data-title^="Matched"]')
+                ).to_contain_text(matched)
+            expect(row.locator('td[data-title^="Progress"]')
+                ).to_contain_text(progress)
+        page.screenshot(path=str(browser / 'round-quadratic.png'))
+    finally:
+        page.screenshot(path=str(browser / 'round-quadratic-last.png'))

@@ -29,7 +29,7 @@ import pytest
 from conftest import ADMIN, ROOT
 from demo_rpc import (
     configuration, create_parties, earmarked, group_id, make_users,
-    receipt_move, supplier_invoices)
+    open_round, receipt_move, supplier_invoices)
 from rpc import Fault
 
 sys.path.insert(0, str(ROOT / 'scripts'))
@@ -1162,3 +1162,120 @@ def test_open_data_names_no_person(world, format_):
     for name in unpublished(world):
         assert name not in text, name
     assert "Fabrique Monscobar" in text
+
+
+def test_participant_grades_open_round(world):
+    """A participant grades from the round while it is open: their own
+    grades only, not the terms of the round, nothing once it is closed"""
+    admin, participant = world.admin, world.clients['participant']
+    party = world.parties['participant']
+    other, = create_parties(admin, 'Other juror', 1)
+    round_, participants, buckets = open_round(
+        admin, 'majority_judgment', {party: {}, other: {}},
+        {'LOOT': (10, 50), 'DOKOS': (10, 50)},
+        matching_amount=Decimal(60))
+    admin.model('commons.round', 'write', [round_], {
+            'grades': [('create', [{
+                            'participant': participants[other],
+                            'bucket': buckets['LOOT'], 'grade': 'good',
+                            }])],
+            })
+    other_grade, = admin.model('commons.round.grade', 'search', [
+            ('round', '=', round_)], 0, None, None)
+
+    participant.model('commons.round', 'write', [round_], {
+            'grades': [('create', [{
+                            'participant': participants[party],
+                            'bucket': buckets[code], 'grade': grade,
+                            } for code, grade in [
+                            ('LOOT', 'excellent'), ('DOKOS', 'poor')]])],
+            })
+    own = {
+        g['bucket']: g for g in participant.model(
+            'commons.round.grade', 'search_read', [
+                ('round', '=', round_), ('participant.party', '=', party)],
+            0, None, None, ['bucket', 'grade', 'participant'])}
+    assert {g['grade'] for g in own.values()} == {'excellent', 'poor'}
+    assert {g['participant'] for g in own.values()} == {participants[party]}
+
+    assert_refused(world, participant.model, 'commons.round', 'write',
+        [round_], {'grades': [('write', [other_grade], {
+                        'grade': 'reject'})]})
+    assert_refused(world, participant.model, 'commons.round', 'write',
+        [round_], {'grades': [('create', [{
+                            'participant': participants[other],
+                            'bucket': buckets['DOKOS'], 'grade': 'reject',
+                            }])]})
+    assert_refused(world, participant.model, 'commons.round.grade', 'delete',
+        [other_grade])
+    assert_refused(world, participant.model, 'commons.round', 'write',
+        [round_], {'matching_amount': Decimal(10000)}, says="managers")
+    assert_refused(world, participant.model, 'commons.round', 'close',
+        [round_])
+
+    admin.model('commons.round', 'close', [round_])
+    loot = own[buckets['LOOT']]['id']
+    assert_refused(world, participant.model, 'commons.round', 'write',
+        [round_], {'grades': [('write', [loot], {'grade': 'reject'})]},
+        says="not open")
+    assert_refused(world, participant.model, 'commons.round.grade', 'write',
+        [loot], {'grade': 'reject'}, says="not open")
+    assert_refused(world, participant.model, 'commons.round', 'write',
+        [round_], {'grades': [('delete', [loot])]}, says="not open")
+    ranks = {
+        b['id']: (b['rank'], b['funded']) for b in admin.model(
+            'commons.round.bucket', 'read', list(buckets.values()),
+            ['rank', 'funded'])}
+    # DOKOS has a poor and a missing grade, a rejection: its majority
+    assert ranks == {
+        buckets['LOOT']: (1, True), buckets['DOKOS']: (2, False)}, ranks
+
+
+def test_participant_votes_open_round(world):
+    """A participant votes within their budget while the round is open,
+    never for another participant nor once it is closed"""
+    admin, participant = world.admin, world.clients['participant']
+    party = world.parties['participant']
+    other, = create_parties(admin, 'Other voter', 1)
+    round_, participants, buckets = open_round(
+        admin, 'cobudget', {
+            party: {'source': 'tokens', 'budget': Decimal(30)},
+            other: {'source': 'tokens', 'budget': Decimal(30)},
+            },
+        {'LOOT': (10, 100), 'DOKOS': (10, 100)})
+    other_vote, = admin.model('commons.round.vote', 'create', [{
+                'round': round_, 'participant': participants[other],
+                'bucket': buckets['LOOT'], 'amount': Decimal(20),
+                }])
+
+    participant.model('commons.round', 'write', [round_], {
+            'votes': [('create', [{
+                            'participant': participants[party],
+                            'bucket': buckets['DOKOS'],
+                            'amount': Decimal(25),
+                            }])],
+            })
+    vote, = participant.model('commons.round.vote', 'search', [
+            ('round', '=', round_), ('party', '=', party)], 0, None, None)
+    assert_refused(world, participant.model, 'commons.round', 'write',
+        [round_], {'votes': [('write', [vote], {'amount': Decimal(31)})]},
+        says="above their budget")
+    assert_refused(world, participant.model, 'commons.round', 'write',
+        [round_], {'votes': [('write', [other_vote], {
+                        'amount': Decimal(1)})]})
+    assert_refused(world, participant.model, 'commons.round.vote', 'create',
+        [{'round': round_, 'participant': participants[other],
+                'bucket': buckets['DOKOS'], 'amount': Decimal(1)}])
+    assert_refused(world, participant.model, 'commons.round.participant',
+        'write', [participants[party]], {'budget': Decimal(1000)},
+        says="managers")
+    assert_refused(world, participant.model, 'commons.round.bucket',
+        'write', [buckets['DOKOS']], {'max_goal': Decimal(1000)},
+        says="managers")
+
+    admin.model('commons.round', 'close', [round_])
+    assert_refused(world, participant.model, 'commons.round', 'write',
+        [round_], {'votes': [('write', [vote], {'amount': Decimal(5)})]},
+        says="not open")
+    assert_refused(world, participant.model, 'commons.round.vote', 'delete',
+        [vote], says="not open")

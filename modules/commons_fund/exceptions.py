@@ -79,3 +79,7 @@ class TaxReceiptError(UserError):
 
 class TaxReceiptValidationError(ValidationError):
     pass
+
+
+class RoundAccessError(AccessError):
+    pass

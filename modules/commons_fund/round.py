@@ -6,6 +6,7 @@ from fractions import Fraction
 
 from sql import Literal
 from sql.aggregate import Count, Sum
+from sql.conditionals import Case
 
 from trytond import backend
 from trytond.i18n import gettext
@@ -21,7 +22,8 @@ from .aggregate import sum_by
 from .allocation import format_amount
 from .distribution import (
     GRADES, majority_ranking, median_grade, quadratic_match)
-from .exceptions import RoundError, RoundValidationError
+from .exceptions import (
+    RoundAccessError, RoundError, RoundValidationError)
 from .model import CheckValuesMixin, ExplanationMixin, LockMixin
 from .pledge import FUNDING_TYPES
 
@@ -253,9 +255,33 @@ class Round(CheckValuesMixin, LockMixin, Workflow, ModelSQL, ModelView):
                     raise RoundError(gettext(
                             'commons_fund.msg_round_delete',
                             round=round_.rec_name))
-        elif mode == 'write' and external and values.keys() - {'name'}:
-            # The client's read-only states, enforced for direct calls
-            cls.check_draft(rounds)
+        elif mode == 'write' and external:
+            names = values.keys()
+            if names & cls._participant_fields():
+                for round_ in rounds:
+                    round_.check_open_to_votes()
+            if names - cls._participant_fields():
+                cls.check_manager(rounds)
+                # The client's read-only states, enforced for direct calls
+                if names - {'name'}:
+                    cls.check_draft(rounds)
+
+    @classmethod
+    def _participant_fields(cls):
+        "The fields participants write on an open round"
+        return {'votes', 'grades'}
+
+    @classmethod
+    def check_manager(cls, rounds):
+        "Raise unless the user manages the rounds of the commons"
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        User = pool.get('res.user')
+        group = ModelData.get_id('commons_fund', 'group_commons_admin')
+        if Transaction().user and group not in User.get_groups():
+            raise RoundAccessError(gettext(
+                    'commons_fund.msg_round_manager',
+                    round=rounds[0].rec_name if rounds else ''))
 
     @classmethod
     def check_draft(cls, rounds):
@@ -266,6 +292,21 @@ class Round(CheckValuesMixin, LockMixin, Workflow, ModelSQL, ModelView):
                         'commons_fund.msg_round_modify',
                         round=round_.rec_name))
 
+    def get_own_participant(self):
+        "Return the participant of the user's party in the round"
+        pool = Pool()
+        Participant = pool.get('commons.round.participant')
+        User = pool.get('res.user')
+        user = User(Transaction().user)
+        if user.party and self.id is not None and self.id >= 0:
+            participants = Participant.search([
+                    ('round', '=', self.id),
+                    ('party', '=', user.party.id),
+                    ], limit=1)
+            if participants:
+                participant, = participants
+                return participant
+
     def check_open_to_votes(self):
         if self.state != 'open':
             raise RoundValidationError(gettext(
@@ -275,6 +316,8 @@ class Round(CheckValuesMixin, LockMixin, Workflow, ModelSQL, ModelView):
     def _token_budget(self):
         pool = Pool()
         Participant = pool.get('commons.round.participant')
+        if self.method == 'majority_judgment':
+            return Decimal(0)
         return sum_by(
             Participant, 'round', [self.id], 'budget',
             lambda t: t.source == 'tokens')[self.id]
@@ -387,10 +430,10 @@ class Round(CheckValuesMixin, LockMixin, Workflow, ModelSQL, ModelView):
                 }
         return results
 
-    def _close_quadratic(self):
-        pool = Pool()
-        Bucket = pool.get('commons.round.bucket')
-        currency = self.currency
+    def _quadratic_match(self):
+        """Return the votes by bucket id as in _bucket_totals, whether each
+        bucket reached its minimum, the match of the pool and the
+        quadratic values as they stand"""
         tokens, pledged, by_party = self._bucket_totals()
         funded, rooms = {}, {}
         for bucket in self.buckets:
@@ -401,9 +444,17 @@ class Round(CheckValuesMixin, LockMixin, Workflow, ModelSQL, ModelView):
         contributions = {
             b: by_party[b] for b in funded if funded[b]}
         matches, values = quadratic_match(
-            self.matching_amount, contributions, currency.rounding,
+            self.matching_amount or 0, contributions,
+            self.currency.rounding,
             minimum=self.minimum_contribution or 0,
             cap_rate=self.match_cap_rate, rooms=rooms)
+        return tokens, pledged, by_party, funded, matches, values
+
+    def _close_quadratic(self):
+        pool = Pool()
+        Bucket = pool.get('commons.round.bucket')
+        tokens, pledged, by_party, funded, matches, values = (
+            self._quadratic_match())
         value_sum = sum(values.values())
         results = {}
         for bucket in self.buckets:
@@ -518,22 +569,38 @@ class Participant(CheckValuesMixin, ModelSQL, ModelView):
     round = fields.Many2One(
         'commons.round', "Round", required=True, ondelete='CASCADE')
     party = fields.Many2One('party.party', "Party", required=True)
+    round_method = fields.Function(fields.Selection(
+            ROUND_METHODS, "Round Method"),
+        'on_change_with_round_method')
     source = fields.Selection([
             ('tokens', "Tokens from the Pool"),
             ('pledge', "Own Money"),
             ], "Source", required=True,
+        states={
+            'invisible': Eval('round_method') == 'majority_judgment',
+            },
         help="Tokens are money of the pooled fund the participant places; "
         "own money becomes a conditional pledge, binding only if the bucket "
         "is funded.")
     funding_type = fields.Selection(
         FUNDING_TYPES, "Funding Type",
         states={
-            'required': Eval('source') == 'pledge',
-            'invisible': Eval('source') != 'pledge',
+            'required': ((Eval('source') == 'pledge')
+                & (Eval('round_method') != 'majority_judgment')),
+            'invisible': ((Eval('source') != 'pledge')
+                | (Eval('round_method') == 'majority_judgment')),
             })
     budget = Monetary(
-        "Budget", currency='currency', digits='currency', required=True,
-        domain=[('budget', '>=', 0)])
+        "Budget", currency='currency', digits='currency',
+        domain=['OR',
+            ('budget', '=', None),
+            ('budget', '>=', 0),
+            ],
+        states={
+            'required': Eval('round_method') != 'majority_judgment',
+            'invisible': Eval('round_method') == 'majority_judgment',
+            },
+        help="The most the participant can place on the buckets.")
     currency = fields.Function(
         fields.Many2One('currency.currency', "Currency"),
         'on_change_with_currency')
@@ -557,6 +624,7 @@ class Participant(CheckValuesMixin, ModelSQL, ModelView):
             mode, records, values=values, external=external)
         if external:
             Round = Pool().get('commons.round')
+            Round.check_manager([r.round for r in records])
             rounds = {r.round for r in records}
             if mode == 'delete':
                 rounds = {r for r in rounds if r.state != 'cancelled'}
@@ -574,6 +642,11 @@ class Participant(CheckValuesMixin, ModelSQL, ModelView):
     def on_change_with_currency(self, name=None):
         if self.round and self.round.company:
             return self.round.company.currency
+
+    @fields.depends('round', '_parent_round.method')
+    def on_change_with_round_method(self, name=None):
+        if self.round:
+            return self.round.method
 
     def get_rec_name(self, name):
         return self.party.rec_name
@@ -619,14 +692,37 @@ class Bucket(ExplanationMixin, CheckValuesMixin, ModelSQL, ModelView):
         'on_change_with_currency')
     committed = fields.Function(Monetary(
             "Committed", currency='currency', digits='currency',
+            states={
+                'invisible': Eval('round_method') == 'majority_judgment',
+                },
             help="The sum of the votes."),
         'get_committed')
     contributors = fields.Function(fields.Integer(
-            "Contributors"), 'get_committed')
+            "Contributors",
+            states={
+                'invisible': Eval('round_method') == 'majority_judgment',
+                },
+            help="The number of participants who placed money on it."),
+        'get_committed')
+    matched = fields.Function(Monetary(
+            "Matched", currency='currency', digits='currency',
+            states={
+                'invisible': Eval('round_method') != 'quadratic',
+                },
+            help="What the pool matches: as the votes stand while the round "
+            "is open, then what it gave."),
+        'get_committed')
     progress = fields.Function(fields.Float(
             "Progress", digits=(1, 4),
-            help="The votes against the maximum."),
+            states={
+                'invisible': Eval('round_method') == 'majority_judgment',
+                },
+            help="The votes, and the match of a quadratic round, against the "
+            "maximum of the bucket."),
         'get_committed')
+    round_method = fields.Function(fields.Selection(
+            ROUND_METHODS, "Round Method"),
+        'on_change_with_round_method')
     funded = fields.Boolean("Funded", readonly=True)
     token_amount = Monetary(
         "Tokens", currency='currency', digits='currency', readonly=True,
@@ -666,6 +762,7 @@ class Bucket(ExplanationMixin, CheckValuesMixin, ModelSQL, ModelView):
             mode, records, values=values, external=external)
         if external:
             Round = Pool().get('commons.round')
+            Round.check_manager([r.round for r in records])
             rounds = {r.round for r in records}
             if mode == 'delete':
                 rounds = {r for r in rounds if r.state != 'cancelled'}
@@ -684,6 +781,11 @@ class Bucket(ExplanationMixin, CheckValuesMixin, ModelSQL, ModelView):
             self.max_goal = self.milestone.budget
             if self.min_goal is None:
                 self.min_goal = self.milestone.budget
+
+    @fields.depends('round', '_parent_round.method')
+    def on_change_with_round_method(self, name=None):
+        if self.round:
+            return self.round.method
 
     @fields.depends('token_amount', 'match_amount')
     def on_change_with_allocated_amount(self, name=None):
@@ -721,16 +823,32 @@ class Bucket(ExplanationMixin, CheckValuesMixin, ModelSQL, ModelView):
             for bucket_id, amount, count in cursor:
                 amounts[bucket_id] = amount
                 counts[bucket_id] = count
+        matches = {}
+        if 'matched' in names or 'progress' in names:
+            for round_ in {b.round for b in buckets}:
+                if round_.method != 'quadratic':
+                    continue
+                if round_.state in {'draft', 'open'}:
+                    matches.update(round_._quadratic_match()[4])
+                else:
+                    matches.update(
+                        (b.id, b.match_amount or 0) for b in round_.buckets)
         result = {n: {} for n in names}
         for bucket in buckets:
             amount = bucket.round.currency.round(
                 amounts.get(bucket.id) or Decimal(0))
+            match = matches.get(bucket.id, Decimal(0))
+            if bucket.round.method == 'majority_judgment':
+                progress = None
+            elif bucket.max_goal:
+                progress = float((amount + match) / bucket.max_goal)
+            else:
+                progress = 0.
             values = {
                 'committed': amount,
                 'contributors': counts.get(bucket.id, 0),
-                'progress': (
-                    float(amount / bucket.max_goal) if bucket.max_goal
-                    else 0.),
+                'matched': match,
+                'progress': progress,
                 }
             for name in names:
                 result[name][bucket.id] = values[name]
@@ -804,6 +922,11 @@ class Vote(CheckValuesMixin, ModelSQL, ModelView):
     def search_party(cls, name, clause):
         return [('participant.party' + clause[0][len(name):], *clause[1:])]
 
+    @fields.depends('round', '_parent_round.id', 'participant')
+    def on_change_round(self):
+        if self.round and not self.participant:
+            self.participant = self.round.get_own_participant()
+
     def get_rec_name(self, name):
         return '%s: %s' % (self.participant.rec_name, self.bucket.rec_name)
 
@@ -849,6 +972,11 @@ class Vote(CheckValuesMixin, ModelSQL, ModelView):
         Round.lock(Round.browse(sorted({v.round.id for v in votes})))
         for vote in votes:
             vote.round.check_open_to_votes()
+            if vote.round.method == 'majority_judgment':
+                raise RoundValidationError(gettext(
+                        'commons_fund.msg_round_vote_method',
+                        vote=vote.rec_name,
+                        round=vote.round.rec_name))
             if vote.participant.round != vote.round:
                 raise RoundValidationError(gettext(
                         'commons_fund.msg_round_vote_round',
@@ -862,7 +990,7 @@ class Vote(CheckValuesMixin, ModelSQL, ModelView):
                         cap=format_amount(cap, vote.currency)))
         participants = Participant.browse({v.participant.id for v in votes})
         for participant in participants:
-            if participant.placed > participant.budget:
+            if participant.placed > (participant.budget or 0):
                 raise RoundValidationError(gettext(
                         'commons_fund.msg_round_vote_budget',
                         participant=participant.rec_name,
@@ -870,7 +998,7 @@ class Vote(CheckValuesMixin, ModelSQL, ModelView):
                         placed=format_amount(
                             participant.placed, participant.currency),
                         budget=format_amount(
-                            participant.budget, participant.currency)))
+                            participant.budget or 0, participant.currency)))
         buckets = Bucket.browse({v.bucket.id for v in votes})
         for bucket in buckets:
             if bucket.committed > bucket.max_goal:
@@ -941,7 +1069,9 @@ class Grade(CheckValuesMixin, ModelSQL, ModelView):
         domain=[
             ('round', '=', Eval('round', -1)),
             ])
-    grade = fields.Selection(GRADE_STRINGS, "Grade", required=True)
+    grade = fields.Selection(
+        GRADE_STRINGS, "Grade", required=True, sort=False,
+        help="From the best to the worst.")
 
     @classmethod
     def __setup__(cls):
@@ -951,6 +1081,24 @@ class Grade(CheckValuesMixin, ModelSQL, ModelView):
             ('bucket_participant_uniq', Unique(t, t.bucket, t.participant),
                 'commons_fund.msg_round_grade_unique'),
             ]
+        cls._order = [
+            ('round', 'DESC'),
+            ('bucket', 'ASC'),
+            ('grade', 'ASC'),
+            ('id', 'ASC'),
+            ]
+
+    @classmethod
+    def order_grade(cls, tables):
+        table, _ = tables[None]
+        return [Case(*(
+                    (table.grade == g, i) for i, g in enumerate(GRADES)),
+                else_=len(GRADES))]
+
+    @fields.depends('round', '_parent_round.id', 'participant')
+    def on_change_round(self):
+        if self.round and not self.participant:
+            self.participant = self.round.get_own_participant()
 
     @classmethod
     def check_modification(cls, mode, grades, values=None, external=False):
@@ -966,3 +1114,16 @@ class Grade(CheckValuesMixin, ModelSQL, ModelView):
         for grade in grades:
             grade.round.check_open_to_votes()
         return grades
+
+    @classmethod
+    def validate_fields(cls, grades, field_names):
+        super().validate_fields(grades, field_names)
+        for grade in grades:
+            if grade.round.method != 'majority_judgment':
+                raise RoundValidationError(gettext(
+                        'commons_fund.msg_round_grade_method',
+                        grade=grade.rec_name,
+                        round=grade.round.rec_name))
+
+    def get_rec_name(self, name):
+        return '%s: %s' % (self.participant.rec_name, self.bucket.rec_name)
