@@ -392,6 +392,39 @@ class CommonsContributionTestCase(CompanyTestMixin, ModuleTestCase):
                 Contribution.delete([contribution])
 
     @with_transaction()
+    def test_contribution_number(self):
+        "Submitting a contribution numbers it once, from its sequence"
+        pool = Pool()
+        Contribution = pool.get('commons.contribution')
+        Party = pool.get('party.party')
+        company, _ = setup_host()
+        with set_company(company):
+            party, = Party.create([{'name': "Alice"}])
+            resource = create_resource(company)
+            contribution = self.contribution(party, resource)
+            self.assertEqual(contribution.rec_name, "Alice - LOOT")
+            Contribution.submit([contribution])
+            self.assertEqual(contribution.number, 'CONTRIB-2023-0001')
+            self.assertEqual(contribution.rec_name, 'CONTRIB-2023-0001')
+            self.assertEqual(
+                Contribution.search([('rec_name', 'ilike', '%-0001')]),
+                [contribution])
+            with self.assertRaisesRegex(
+                    ContributionError,
+                    'contribution "CONTRIB-2023-0001" because it is no '
+                    'longer a draft'):
+                Contribution.write([contribution], {'quantity': 10})
+
+            Contribution.draft([contribution])
+            Contribution.submit([contribution])
+            self.assertEqual(contribution.number, 'CONTRIB-2023-0001')
+
+            copy, = Contribution.copy([contribution])
+            self.assertIsNone(copy.number)
+            Contribution.submit([copy])
+            self.assertEqual(copy.number, 'CONTRIB-2023-0002')
+
+    @with_transaction()
     def test_contributor_access(self):
         "A contributor sees their contributions and edits their drafts"
         pool = Pool()
@@ -431,6 +464,8 @@ class CommonsContributionTestCase(CompanyTestMixin, ModuleTestCase):
                             'unit_price': Decimal(30),
                             }])
             Contribution.submit([mine])
+            self.assertEqual(
+                mine.number, 'CONTRIB-%s-0002' % mine.date.year)
             Participation.search([])
 
     @with_transaction()
