@@ -13,6 +13,7 @@ from trytond.modules.commons_fund.tests import tools as commons_fund_tools
 from trytond.modules.commons_fund.tests.tools import post_move, setup_host
 from trytond.modules.company.tests import CompanyTestMixin, set_company
 from trytond.pool import Pool
+from trytond.pyson import PYSONDecoder
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
@@ -423,6 +424,20 @@ class CommonsContributionTestCase(CompanyTestMixin, ModuleTestCase):
             self.assertIsNone(copy.number)
             Contribution.submit([copy])
             self.assertEqual(copy.number, 'CONTRIB-2023-0002')
+
+    @with_transaction()
+    def test_contributions_open_to_validate(self):
+        "The contributions open on the tab of those waiting for validation"
+        pool = Pool()
+        ActionWindow = pool.get('ir.action.act_window')
+        ModelData = pool.get('ir.model.data')
+        action = ActionWindow(ModelData.get_id(
+                'commons_contribution', 'act_contribution_form'))
+        first = min(action.act_window_domains, key=lambda d: d.sequence)
+        self.assertEqual(first.name, "To Validate")
+        self.assertEqual(
+            PYSONDecoder().decode(first.domain),
+            [['state', '=', 'submitted']])
 
     @with_transaction()
     def test_contributor_access(self):
