@@ -432,9 +432,9 @@ class Demo:
                 self.record_receipt(pledge, dt.date(*how[1]))
                 way = "received %s without invoice" % dt.date(*how[1])
             pledge.reload()
-            self.info("%-20s %-25s %9s EUR: %s, %s" % (
-                    party.name, funding_type, format_amount(amount), way,
-                    pledge.state))
+            self.info("%s %-20s %-25s %9s EUR: %s, %s" % (
+                    pledge.number, party.name, funding_type,
+                    format_amount(amount), way, pledge.state))
 
     def create_loot_contributions(self):
         self.step("Contributions to LOOT 2023, validated by its steward")
@@ -472,8 +472,9 @@ class Demo:
                     Contribution(contribution.id).click('approve')
         for contribution in contributions:
             contribution.reload()
-            self.info("%-18s %-8s %-10s %9s EUR: %s on %s" % (
-                    contribution.contributor.name, contribution.kind,
+            self.info("%s %-18s %-8s %-10s %9s EUR: %s on %s" % (
+                    contribution.number, contribution.contributor.name,
+                    contribution.kind,
                     contribution.remuneration,
                     format_amount(contribution.amount), contribution.state,
                     contribution.validations[0].date))
@@ -540,9 +541,9 @@ class Demo:
                 self.designate(pledge, self.date(*how[1]))
                 way = "host's share designated"
             pledge.reload()
-            self.info("%-12s %-38s %9s EUR: %s, %s" % (
-                    fund.code, party.name, format_amount(amount), way,
-                    pledge.state))
+            self.info("%-13s %-12s %-38s %9s EUR: %s, %s" % (
+                    pledge.number or "(draft)", fund.code, party.name,
+                    format_amount(amount), way, pledge.state))
 
     def create_tax_receipts(self):
         self.step("Tax receipts of the gifts received, one per gift")

@@ -94,9 +94,10 @@ def create_reciprocity(demo):
     invoice.reload()
     demo.pay(invoice, invoice.invoice_date)
     invoice.reload()
-    demo.info("%s: 5 %% of %s EUR declared for 2023 = %s EUR, invoice %s "
-        "%s" % (
-            consultant.name, format_amount(declaration.revenue),
+    demo.info("%s %s: 5 %% of %s EUR declared for 2023 (%s) = %s EUR, "
+        "invoice %s %s" % (
+            contract.number, consultant.name,
+            format_amount(declaration.revenue), declaration.number,
             format_amount(declaration.amount), invoice.number,
             invoice.state))
     for line in invoice.lines:
@@ -117,9 +118,10 @@ def create_reciprocity(demo):
         requests.append(request)
     if requests:
         demo.pay(requests[0], requests[0].invoice_date)
-    demo.info("%s: %d quarterly declaration(s) of 150 EUR, payment "
+    demo.info("%s %s: %d quarterly declaration(s) of 150 EUR (%s), payment "
         "request(s) %s on %s" % (
-            cooperative.name, len(quarters),
+            fixed.number, cooperative.name, len(quarters),
+            ", ".join(q.number for q in quarters[:2]),
             ", ".join(r.number for r in requests),
             ", ".join(sorted({
                         l.account.code for r in requests

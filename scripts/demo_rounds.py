@@ -109,7 +109,8 @@ def create_rounds(demo):
     allocation.description = "Besoins %s" % demo.year
     allocation.click('compute')
     allocation.click('post')
-    demo.info("allocation by needs of %s EUR: %s" % (fmt(amount), ", ".join(
+    demo.info("allocation %s by needs of %s EUR: %s" % (
+            allocation.number, fmt(amount), ", ".join(
                 "%s %s" % (l.resource.code, fmt(l.amount))
                 for l in allocation.lines)))
 
@@ -143,6 +144,9 @@ def create_rounds(demo):
         vote(cobudget, party, code, amount)
     cobudget.click('close')
     cobudget.click('post')
+    demo.info("round %s %s, allocation %s" % (
+            cobudget.number, cobudget.name,
+            cobudget.allocation.number if cobudget.allocation else "none"))
     for bucket in cobudget.buckets:
         demo.info("cobudget %-9s %s" % (
                 bucket.resource.code,
@@ -169,6 +173,9 @@ def create_rounds(demo):
         vote(quadratic, party, code, amount)
     quadratic.click('close')
     quadratic.click('post')
+    demo.info("round %s %s, allocation %s" % (
+            quadratic.number, quadratic.name,
+            quadratic.allocation.number if quadratic.allocation else "none"))
     for bucket in quadratic.buckets:
         demo.info("quadratic %-12s %s EUR from %s people, match %s EUR" % (
                 bucket.resource.code, fmt(bucket.committed),

@@ -6,7 +6,7 @@ from decimal import Decimal
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.modules.commons_fund.model import (
-    CheckValuesMixin, CheckWizardMixin, LockMixin)
+    CheckValuesMixin, CheckWizardMixin, LockMixin, NumberMixin)
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
@@ -44,9 +44,11 @@ VALUATION_ACCOUNTS = {
 
 
 class Contribution(
-        CheckValuesMixin, LockMixin, Workflow, ModelSQL, ModelView):
+        NumberMixin, CheckValuesMixin, LockMixin, Workflow, ModelSQL,
+        ModelView):
     __name__ = 'commons.contribution'
     _history = True
+    _number_sequence = 'contribution_sequence'
     _states = {
         'readonly': Eval('state') != 'draft',
         }
@@ -160,10 +162,9 @@ class Contribution(
     def __setup__(cls):
         super().__setup__()
         t = cls.__table__()
-        cls._sql_constraints = [
+        cls._sql_constraints.append(
             ('reference_company_uniq', Unique(t, t.company, t.reference),
-                'commons_contribution.msg_contribution_reference_unique'),
-            ]
+                'commons_contribution.msg_contribution_reference_unique'))
         cls._sql_indexes.update({
                 Index(
                     t, (t.resource, Index.Range()),
@@ -313,8 +314,9 @@ class Contribution(
             'default_hourly_rate', company=company.id)
 
     def get_rec_name(self, name):
-        return '%s - %s - %s' % (
-            self.contributor.rec_name, self.resource.rec_name, self.date)
+        if self.number:
+            return self.number
+        return '%s - %s' % (self.contributor.rec_name, self.resource.code)
 
     @classmethod
     def search_rec_name(cls, name, clause):
@@ -324,6 +326,7 @@ class Contribution(
         else:
             bool_op = 'OR'
         return [bool_op,
+            ('number', operator, operand, *extra),
             ('contributor.rec_name', operator, operand, *extra),
             ('resource.rec_name', operator, operand, *extra),
             ('reference', operator, operand, *extra),
@@ -520,6 +523,7 @@ class Contribution(
     def submit(cls, contributions):
         for contribution in contributions:
             contribution.check_resource_active()
+        cls.set_number(contributions)
 
     @classmethod
     @ModelView.button

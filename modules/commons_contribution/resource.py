@@ -1,9 +1,11 @@
 # This file is part of Tryton.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+from sql.operators import Exists
+
 from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.modules.currency.fields import Monetary
-from trytond.pool import PoolMeta
+from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 
 from .exceptions import ResourceValidationError
@@ -55,3 +57,15 @@ class Resource(metaclass=PoolMeta):
                         'commons_contribution.msg_resource_quorum_positive',
                         resource=resource.rec_name,
                         quorum=resource.contribution_quorum))
+
+    @classmethod
+    def _fiscalyear_figures_condition(cls, fiscalyear, company):
+        pool = Pool()
+        Contribution = pool.get('commons.contribution')
+        contribution = Contribution.__table__()
+        return super()._fiscalyear_figures_condition(fiscalyear, company) | (
+            Exists(contribution.select(contribution.id,
+                    where=(contribution.company == company)
+                    & contribution.state.in_(['validated', 'invoiced'])
+                    & (contribution.date >= fiscalyear.start_date)
+                    & (contribution.date <= fiscalyear.end_date))))

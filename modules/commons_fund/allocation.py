@@ -19,7 +19,7 @@ from trytond.transaction import Transaction
 from .aggregate import sum_by
 from .distribution import capped_proportional, priority, proportional
 from .exceptions import AllocationError, AllocationValidationError
-from .model import CheckValuesMixin, ExplanationMixin
+from .model import CheckValuesMixin, ExplanationMixin, NumberMixin
 
 ALLOCATION_METHODS = [
     ('fixed', "Fixed Shares"),
@@ -51,8 +51,10 @@ def format_amount(amount, currency):
     return lang.currency(amount, currency, grouping=True)
 
 
-class Allocation(CheckValuesMixin, Workflow, ModelSQL, ModelView):
+class Allocation(
+        NumberMixin, CheckValuesMixin, Workflow, ModelSQL, ModelView):
     __name__ = 'commons.allocation'
+    _number_sequence = 'allocation_sequence'
     _states = {
         'readonly': ~Eval('state').in_(['draft', 'computed']),
         }
@@ -236,6 +238,8 @@ class Allocation(CheckValuesMixin, Workflow, ModelSQL, ModelView):
         return {n: result[n] for n in names}
 
     def get_rec_name(self, name):
+        if self.number:
+            return self.number
         return '%s %s %s' % (
             self.fund.code if self.fund else '', self.date or '',
             self.description or self.method_string)
@@ -248,6 +252,7 @@ class Allocation(CheckValuesMixin, Workflow, ModelSQL, ModelView):
         else:
             bool_op = 'OR'
         return [bool_op,
+            ('number', operator, operand, *extra),
             ('fund.code', operator, operand, *extra),
             ('description', operator, operand, *extra),
             ]
@@ -473,6 +478,7 @@ class Allocation(CheckValuesMixin, Workflow, ModelSQL, ModelView):
                 [allocation.fund], {allocation.fund.id: allocation.amount})
             vlist.extend(allocation._get_lines())
         Line._insert(vlist)
+        cls.set_number(allocations)
 
     @classmethod
     @ModelView.button

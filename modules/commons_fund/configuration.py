@@ -309,9 +309,58 @@ class Configuration(
             help="The share of each receipt kept by the host for its "
             "services, proposed on new funds."))
 
+    pledge_sequence = fields.MultiValue(fields.Many2One(
+            'ir.sequence', "Pledge Sequence", required=True,
+            domain=[
+                ('company', 'in',
+                    [Eval('context', {}).get('company', -1), None]),
+                ('sequence_type', '=',
+                    Id('commons_fund', 'sequence_type_pledge')),
+                ],
+            help="The sequence that numbers the pledges when they are "
+            "confirmed."))
+    allocation_sequence = fields.MultiValue(fields.Many2One(
+            'ir.sequence', "Allocation Sequence", required=True,
+            domain=[
+                ('company', 'in',
+                    [Eval('context', {}).get('company', -1), None]),
+                ('sequence_type', '=',
+                    Id('commons_fund', 'sequence_type_allocation')),
+                ],
+            help="The sequence that numbers the allocations when they are "
+            "computed."))
+    round_sequence = fields.MultiValue(fields.Many2One(
+            'ir.sequence', "Round Sequence", required=True,
+            domain=[
+                ('company', 'in',
+                    [Eval('context', {}).get('company', -1), None]),
+                ('sequence_type', '=',
+                    Id('commons_fund', 'sequence_type_round')),
+                ],
+            help="The sequence that numbers the rounds when they are "
+            "opened."))
+
+    @classmethod
+    def default_pledge_sequence(cls, **pattern):
+        return cls.multivalue_model(
+            'pledge_sequence').default_pledge_sequence()
+
+    @classmethod
+    def default_allocation_sequence(cls, **pattern):
+        return cls.multivalue_model(
+            'allocation_sequence').default_allocation_sequence()
+
+    @classmethod
+    def default_round_sequence(cls, **pattern):
+        return cls.multivalue_model(
+            'round_sequence').default_round_sequence()
+
     @classmethod
     def multivalue_model(cls, field):
         pool = Pool()
+        if field in {'pledge_sequence', 'allocation_sequence',
+                'round_sequence'}:
+            return pool.get('commons.configuration.sequence')
         if field in {a[0] for a in ACCOUNTS} | {
                 'subsidy_region_account', 'subsidy_department_account',
                 'subsidy_municipality_account', 'subsidy_europe_account',
@@ -451,3 +500,49 @@ class ConfigurationTaxReceipt(ModelSQL, CompanyValueMixin):
             if rna and not re.fullmatch(r'W[0-9A-Z]{9}', rna):
                 raise ConfigurationError(gettext(
                         'commons_fund.msg_configuration_rna', rna=rna))
+
+
+class ConfigurationSequence(ModelSQL, CompanyValueMixin):
+    __name__ = 'commons.configuration.sequence'
+    pledge_sequence = fields.Many2One(
+        'ir.sequence', "Pledge Sequence", required=True,
+        domain=[
+            ('company', 'in', [Eval('company', -1), None]),
+            ('sequence_type', '=',
+                Id('commons_fund', 'sequence_type_pledge')),
+            ])
+    allocation_sequence = fields.Many2One(
+        'ir.sequence', "Allocation Sequence", required=True,
+        domain=[
+            ('company', 'in', [Eval('company', -1), None]),
+            ('sequence_type', '=',
+                Id('commons_fund', 'sequence_type_allocation')),
+            ])
+    round_sequence = fields.Many2One(
+        'ir.sequence', "Round Sequence", required=True,
+        domain=[
+            ('company', 'in', [Eval('company', -1), None]),
+            ('sequence_type', '=',
+                Id('commons_fund', 'sequence_type_round')),
+            ])
+
+    @classmethod
+    def default_pledge_sequence(cls):
+        return cls._default_sequence('sequence_pledge')
+
+    @classmethod
+    def default_allocation_sequence(cls):
+        return cls._default_sequence('sequence_allocation')
+
+    @classmethod
+    def default_round_sequence(cls):
+        return cls._default_sequence('sequence_round')
+
+    @classmethod
+    def _default_sequence(cls, xml_id):
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        try:
+            return ModelData.get_id('commons_fund', xml_id)
+        except KeyError:
+            return None

@@ -41,6 +41,10 @@ class ConfigurationError(UserError):
     pass
 
 
+class NumberError(AccessError):
+    pass
+
+
 class SpendingError(AccessError):
     pass
 

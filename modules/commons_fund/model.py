@@ -5,18 +5,18 @@ import math
 from decimal import Decimal
 
 from sql import Column
-from sql.functions import CurrentTimestamp
+from sql.functions import CharLength, CurrentTimestamp
 
 from trytond import backend
 from trytond.i18n import gettext
-from trytond.model import Index, fields
+from trytond.model import Index, Unique, fields
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import StateView
 
-from .exceptions import ValueTypeError
+from .exceptions import NumberError, ValueTypeError
 
 # Record ids are INTEGER columns
 MAX_ID = 2 ** 31 - 1
@@ -201,6 +201,66 @@ class ExplanationMixin:
             'explanation_message': message,
             'explanation_values': values,
             }
+
+
+class NumberMixin:
+    __slots__ = ()
+    # The configuration field of the sequence
+    _number_sequence = None
+    number = fields.Char(
+        "Number", readonly=True,
+        help="The reference of the document, given by its sequence when it "
+        "leaves draft.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints.append(
+            ('number_company_uniq', Unique(t, t.company, t.number),
+                'commons_fund.msg_number_unique'))
+        cls._sql_indexes.add(Index(t, (t.number, Index.Similarity())))
+
+    @classmethod
+    def order_number(cls, tables):
+        table, _ = tables[None]
+        return [CharLength(table.number), table.number]
+
+    def _get_number_date(self):
+        "Return the date whose year the number shows"
+        return self.date
+
+    @classmethod
+    def set_number(cls, records):
+        "Give the next number of their sequence to the records without one"
+        pool = Pool()
+        Configuration = pool.get('commons.configuration')
+        configuration = Configuration(1)
+        to_number = [r for r in records if not r.number]
+        for record in to_number:
+            sequence = configuration.get_required(
+                cls._number_sequence, company=record.company.id)
+            with Transaction().set_context(date=record._get_number_date()):
+                record.number = sequence.get()
+        cls.save(to_number)
+
+    @classmethod
+    def check_modification(cls, mode, records, values=None, external=False):
+        super().check_modification(
+            mode, records, values=values, external=external)
+        # Only the sequence numbers a document, whatever a client sends
+        if external and (
+                (mode == 'create' and any(r.number for r in records))
+                or (mode == 'write' and 'number' in values)):
+            raise NumberError(gettext(
+                    'commons_fund.msg_number_modify',
+                    record=records[0].rec_name))
+
+    @classmethod
+    def copy(cls, records, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('number')
+        return super().copy(records, default=default)
 
 
 class YearEndRowMixin:

@@ -21,7 +21,8 @@ from trytond.wizard import (
 
 from .aggregate import sum_by
 from .exceptions import PledgeError, PledgeValidationError
-from .model import CheckValuesMixin, CheckWizardMixin, check_required
+from .model import (
+    CheckValuesMixin, CheckWizardMixin, NumberMixin, check_required)
 
 FUNDING_TYPES = [
     ('subsidy', "Subsidy"),
@@ -61,9 +62,10 @@ GRANTOR_ACCOUNTS = {
     }
 
 
-class Pledge(CheckValuesMixin, Workflow, ModelSQL, ModelView):
+class Pledge(NumberMixin, CheckValuesMixin, Workflow, ModelSQL, ModelView):
     __name__ = 'commons.pledge'
     _history = True
+    _number_sequence = 'pledge_sequence'
     _states = {
         'readonly': Eval('state') != 'draft',
         }
@@ -311,8 +313,9 @@ class Pledge(CheckValuesMixin, Workflow, ModelSQL, ModelView):
             self.resource = None
 
     def get_rec_name(self, name):
-        return '%s - %s - %s' % (
-            self.funder.rec_name, self.fund.rec_name, self.date)
+        if self.number:
+            return self.number
+        return '%s - %s' % (self.funder.rec_name, self.fund.code)
 
     @classmethod
     def search_rec_name(cls, name, clause):
@@ -322,6 +325,7 @@ class Pledge(CheckValuesMixin, Workflow, ModelSQL, ModelView):
         else:
             bool_op = 'OR'
         return [bool_op,
+            ('number', operator, operand, *extra),
             ('funder.rec_name', operator, operand, *extra),
             ('fund.rec_name', operator, operand, *extra),
             ]
@@ -637,6 +641,7 @@ class Pledge(CheckValuesMixin, Workflow, ModelSQL, ModelView):
             pledge.fund.check_open()
             pledge.company_amount = pledge._get_company_amount()
         cls.save(pledges)
+        cls.set_number(pledges)
 
     @classmethod
     @ModelView.button

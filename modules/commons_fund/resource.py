@@ -4,6 +4,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from sql.aggregate import Sum
+from sql.operators import Exists
 
 from trytond import backend
 from trytond.i18n import gettext
@@ -237,6 +238,65 @@ class Resource(CheckValuesMixin, DeactivableMixin, ModelSQL, ModelView):
             return None
 
     @classmethod
+    def _latest_fiscalyear(cls):
+        """Return the latest fiscal year up to today with figures of the
+        context's company, or else the current one"""
+        pool = Pool()
+        Date = pool.get('ir.date')
+        FiscalYear = pool.get('account.fiscalyear')
+        fiscalyear = FiscalYear.__table__()
+        cursor = Transaction().connection.cursor()
+        company = context_id('company')
+        if company is None:
+            return None
+        with Transaction().set_context(company=company):
+            today = Date.today()
+        cursor.execute(*fiscalyear.select(
+                fiscalyear.id,
+                where=(fiscalyear.company == company)
+                & (fiscalyear.start_date <= today)
+                & cls._fiscalyear_figures_condition(fiscalyear, company),
+                order_by=[fiscalyear.start_date.desc],
+                limit=1))
+        row = cursor.fetchone()
+        if row:
+            return FiscalYear(row[0])
+        try:
+            return FiscalYear.find(company, test_state=False)
+        except FiscalYearNotFoundError:
+            return None
+
+    @classmethod
+    def _fiscalyear_figures_condition(cls, fiscalyear, company):
+        """Return the SQL condition of the fiscal years with figures: needs,
+        pledges not cancelled or lines in the fund ledger"""
+        pool = Pool()
+        Need = pool.get('commons.resource.need')
+        Pledge = pool.get('commons.pledge')
+        Fund = pool.get('commons.fund')
+        FundLine = pool.get('commons.fund.line')
+        resource = cls.__table__()
+        need = Need.__table__()
+        pledge = Pledge.__table__()
+        fund = Fund.__table__()
+        line = FundLine.__table__()
+        return (
+            Exists(need
+                .join(resource, condition=need.resource == resource.id)
+                .select(need.id,
+                    where=(need.fiscalyear == fiscalyear.id)
+                    & (resource.company == company)))
+            | Exists(pledge.select(pledge.id,
+                    where=(pledge.fiscalyear == fiscalyear.id)
+                    & (pledge.state != 'cancelled')))
+            | Exists(line
+                .join(fund, condition=line.fund == fund.id)
+                .select(line.id,
+                    where=(fund.company == company)
+                    & (line.date >= fiscalyear.start_date)
+                    & (line.date <= fiscalyear.end_date))))
+
+    @classmethod
     def get_funding(cls, resources, names):
         pool = Pool()
         Need = pool.get('commons.resource.need')
@@ -449,5 +509,5 @@ class ResourceContext(ModelView):
         context = Transaction().context
         if 'fiscalyear' in context:
             return context['fiscalyear']
-        fiscalyear = Resource._funding_fiscalyear()
+        fiscalyear = Resource._latest_fiscalyear()
         return fiscalyear.id if fiscalyear else None

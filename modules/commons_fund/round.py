@@ -24,7 +24,8 @@ from .distribution import (
     GRADES, majority_ranking, median_grade, quadratic_match)
 from .exceptions import (
     RoundAccessError, RoundError, RoundValidationError)
-from .model import CheckValuesMixin, ExplanationMixin, LockMixin
+from .model import (
+    CheckValuesMixin, ExplanationMixin, LockMixin, NumberMixin)
 from .pledge import FUNDING_TYPES
 
 ROUND_METHODS = [
@@ -50,9 +51,12 @@ def to_decimal(fraction, quantum):
         quantum)
 
 
-class Round(CheckValuesMixin, LockMixin, Workflow, ModelSQL, ModelView):
+class Round(
+        NumberMixin, CheckValuesMixin, LockMixin, Workflow, ModelSQL,
+        ModelView):
     "A round in which participants decide where pooled money goes"
     __name__ = 'commons.round'
+    _number_sequence = 'round_sequence'
     _states = {
         'readonly': Eval('state') != 'draft',
         }
@@ -211,6 +215,24 @@ class Round(CheckValuesMixin, LockMixin, Workflow, ModelSQL, ModelView):
     def on_change_with_currency(self, name=None):
         return self.company.currency if self.company else None
 
+    def get_rec_name(self, name):
+        return self.number or self.name
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        _, operator, operand, *extra = clause
+        if operator.startswith('!') or operator.startswith('not '):
+            bool_op = 'AND'
+        else:
+            bool_op = 'OR'
+        return [bool_op,
+            ('number', operator, operand, *extra),
+            ('name', operator, operand, *extra),
+            ]
+
+    def _get_number_date(self):
+        return self.start_date
+
     @classmethod
     def get_allocation_amount(cls, rounds, name):
         "What the pooled fund gives: the tokens and the match, summed in SQL"
@@ -337,6 +359,7 @@ class Round(CheckValuesMixin, LockMixin, Workflow, ModelSQL, ModelView):
             # The pool must hold what the round may give
             asked = round_._token_budget() + (round_.matching_amount or 0)
             Fund.check_available([round_.fund], {round_.fund.id: asked})
+        cls.set_number(rounds)
 
     @classmethod
     @ModelView.button

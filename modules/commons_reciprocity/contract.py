@@ -9,7 +9,8 @@ from sql.conditionals import Coalesce
 from trytond.i18n import gettext
 from trytond.model import (
     Index, ModelSQL, ModelView, Workflow, fields, sequence_ordered)
-from trytond.modules.commons_fund.model import CheckValuesMixin, LockMixin
+from trytond.modules.commons_fund.model import (
+    CheckValuesMixin, LockMixin, NumberMixin)
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
@@ -35,10 +36,12 @@ def percent(rate):
 
 
 class Contract(
-        CheckValuesMixin, LockMixin, Workflow, ModelSQL, ModelView):
+        NumberMixin, CheckValuesMixin, LockMixin, Workflow, ModelSQL,
+        ModelView):
     __name__ = 'commons.reciprocity.contract'
     _history = True
-    _rec_name = 'reference'
+    _rec_name = 'number'
+    _number_sequence = 'reciprocity_contract_sequence'
     _states = {
         'readonly': Eval('state') != 'draft',
         }
@@ -200,10 +203,10 @@ class Contract(
         return self.company.currency if self.company else None
 
     def get_rec_name(self, name):
-        name = self.agent.rec_name
+        items = [self.number or self.agent.rec_name]
         if self.reference:
-            name = '[%s] %s' % (self.reference, name)
-        return name
+            items.append('[%s]' % self.reference)
+        return ' '.join(items)
 
     @classmethod
     def search_rec_name(cls, name, clause):
@@ -213,6 +216,7 @@ class Contract(
         else:
             bool_op = 'OR'
         return [bool_op,
+            ('number', operator, operand, *extra),
             ('reference', operator, operand, *extra),
             ('agent.rec_name', operator, operand, *extra),
             ]
@@ -334,6 +338,9 @@ class Contract(
                             'commons_reciprocity.msg_contract_terms',
                             contract=contract.rec_name))
 
+    def _get_number_date(self):
+        return self.start_date
+
     @classmethod
     def _terms(cls):
         "The fields that only a draft contract may change"
@@ -372,6 +379,7 @@ class Contract(
             if not contract.next_period_start:
                 contract.next_period_start = contract.start_date
         cls.save(contracts)
+        cls.set_number(contracts)
 
     @classmethod
     @ModelView.button

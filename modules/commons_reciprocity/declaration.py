@@ -11,7 +11,7 @@ from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.modules.commons_fund.distribution import proportional
 from trytond.modules.commons_fund.model import (
-    CheckValuesMixin, LockMixin, host_language)
+    CheckValuesMixin, LockMixin, NumberMixin, host_language)
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
@@ -33,9 +33,11 @@ def next_period_start(contract_start, period_start, frequency):
 
 
 class Declaration(
-        CheckValuesMixin, LockMixin, Workflow, ModelSQL, ModelView):
+        NumberMixin, CheckValuesMixin, LockMixin, Workflow, ModelSQL,
+        ModelView):
     __name__ = 'commons.reciprocity.declaration'
     _history = True
+    _number_sequence = 'reciprocity_declaration_sequence'
     _states = {
         'readonly': Eval('state') != 'draft',
         }
@@ -115,10 +117,9 @@ class Declaration(
     def __setup__(cls):
         super().__setup__()
         t = cls.__table__()
-        cls._sql_constraints = [
+        cls._sql_constraints.append(
             ('contract_start_uniq', Unique(t, t.contract, t.start_date),
-                'commons_reciprocity.msg_declaration_period_unique'),
-            ]
+                'commons_reciprocity.msg_declaration_period_unique'))
         cls._sql_indexes.update({
                 Index(t, (t.contract, Index.Range()),
                     (t.start_date, Index.Range())),
@@ -216,12 +217,25 @@ class Declaration(
                 days=self.contract.declaration_delay)
 
     def get_rec_name(self, name):
+        if self.number:
+            return self.number
         return '%s %s - %s' % (
             self.contract.rec_name, self.start_date, self.end_date)
 
     @classmethod
     def search_rec_name(cls, name, clause):
-        return [('contract.rec_name', *clause[1:])]
+        _, operator, operand, *extra = clause
+        if operator.startswith('!') or operator.startswith('not '):
+            bool_op = 'AND'
+        else:
+            bool_op = 'OR'
+        return [bool_op,
+            ('number', operator, operand, *extra),
+            ('contract.rec_name', operator, operand, *extra),
+            ]
+
+    def _get_number_date(self):
+        return self.start_date
 
     @classmethod
     def _late_condition(cls, table, today):
@@ -387,6 +401,7 @@ class Declaration(
             declaration.amount = contract.compute_amount(declaration.revenue)
             declaration.confirmed_date = today
         cls.save(declarations)
+        cls.set_number(declarations)
 
     @classmethod
     @ModelView.button

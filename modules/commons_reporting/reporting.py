@@ -69,7 +69,7 @@ class ReportingContext(ModelView):
         context = Transaction().context
         if 'fiscalyear' in context:
             return context['fiscalyear']
-        fiscalyear = Resource._funding_fiscalyear()
+        fiscalyear = Resource._latest_fiscalyear()
         return fiscalyear.id if fiscalyear else None
 
 

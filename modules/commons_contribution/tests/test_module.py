@@ -13,6 +13,7 @@ from trytond.modules.commons_fund.tests import tools as commons_fund_tools
 from trytond.modules.commons_fund.tests.tools import post_move, setup_host
 from trytond.modules.company.tests import CompanyTestMixin, set_company
 from trytond.pool import Pool
+from trytond.pyson import PYSONDecoder
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
@@ -392,6 +393,53 @@ class CommonsContributionTestCase(CompanyTestMixin, ModuleTestCase):
                 Contribution.delete([contribution])
 
     @with_transaction()
+    def test_contribution_number(self):
+        "Submitting a contribution numbers it once, from its sequence"
+        pool = Pool()
+        Contribution = pool.get('commons.contribution')
+        Party = pool.get('party.party')
+        company, _ = setup_host()
+        with set_company(company):
+            party, = Party.create([{'name': "Alice"}])
+            resource = create_resource(company)
+            contribution = self.contribution(party, resource)
+            self.assertEqual(contribution.rec_name, "Alice - LOOT")
+            Contribution.submit([contribution])
+            self.assertEqual(contribution.number, 'CONTRIB-2023-0001')
+            self.assertEqual(contribution.rec_name, 'CONTRIB-2023-0001')
+            self.assertEqual(
+                Contribution.search([('rec_name', 'ilike', '%-0001')]),
+                [contribution])
+            with self.assertRaisesRegex(
+                    ContributionError,
+                    'contribution "CONTRIB-2023-0001" because it is no '
+                    'longer a draft'):
+                Contribution.write([contribution], {'quantity': 10})
+
+            Contribution.draft([contribution])
+            Contribution.submit([contribution])
+            self.assertEqual(contribution.number, 'CONTRIB-2023-0001')
+
+            copy, = Contribution.copy([contribution])
+            self.assertIsNone(copy.number)
+            Contribution.submit([copy])
+            self.assertEqual(copy.number, 'CONTRIB-2023-0002')
+
+    @with_transaction()
+    def test_contributions_open_to_validate(self):
+        "The contributions open on the tab of those waiting for validation"
+        pool = Pool()
+        ActionWindow = pool.get('ir.action.act_window')
+        ModelData = pool.get('ir.model.data')
+        action = ActionWindow(ModelData.get_id(
+                'commons_contribution', 'act_contribution_form'))
+        first = min(action.act_window_domains, key=lambda d: d.sequence)
+        self.assertEqual(first.name, "To Validate")
+        self.assertEqual(
+            PYSONDecoder().decode(first.domain),
+            [['state', '=', 'submitted']])
+
+    @with_transaction()
     def test_contributor_access(self):
         "A contributor sees their contributions and edits their drafts"
         pool = Pool()
@@ -431,6 +479,8 @@ class CommonsContributionTestCase(CompanyTestMixin, ModuleTestCase):
                             'unit_price': Decimal(30),
                             }])
             Contribution.submit([mine])
+            self.assertEqual(
+                mine.number, 'CONTRIB-%s-0002' % mine.date.year)
             Participation.search([])
 
     @with_transaction()

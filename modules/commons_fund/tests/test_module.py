@@ -4,9 +4,10 @@ import datetime as dt
 from decimal import Decimal
 
 from trytond.exceptions import UserError
-from trytond.model.exceptions import AccessError
+from trytond.model.exceptions import AccessError, SQLConstraintError
+from trytond.modules.account.tests import get_fiscalyear
 from trytond.modules.commons_fund.exceptions import (
-    FundLineAccessError, FundValidationError, NeedValidationError,
+    FundLineAccessError, FundValidationError, NeedValidationError, NumberError,
     PaymentRequestError, PledgeError, PledgeValidationError)
 from trytond.modules.commons_fund.tests.tools import (
     create_resource, customer_invoice_values, post_move, setup_host)
@@ -180,6 +181,143 @@ class CommonsFundTestCase(CompanyTestMixin, ModuleTestCase):
                     PledgeError, r'more than what remains to request: 100'):
                 pledge.check_request(Decimal('100.01'))
             pledge.check_request(Decimal(100))
+
+    @with_transaction()
+    def test_pledge_number(self):
+        "Confirming a pledge numbers it once, from its sequence"
+        pool = Pool()
+        Pledge = pool.get('commons.pledge')
+        Party = pool.get('party.party')
+        company, fiscalyear = setup_host()
+        with set_company(company):
+            _, fund = create_resource(company)
+            funder, = Party.create([{'name': "Fabrique"}])
+            first, second = Pledge.create([{
+                        'funder': funder.id,
+                        'fund': fund.id,
+                        'amount': amount,
+                        'currency': company.currency.id,
+                        'date': dt.date(2023, 2, 1),
+                        'fiscalyear': fiscalyear.id,
+                        } for amount in [Decimal(100), Decimal(200)]])
+            self.assertIsNone(first.number)
+            self.assertEqual(first.rec_name, "Fabrique - LOOT")
+
+            Pledge.confirm([first])
+            Pledge.confirm([second])
+            self.assertEqual(first.number, 'ENG-2023-0001')
+            self.assertEqual(second.number, 'ENG-2023-0002')
+            self.assertEqual(first.rec_name, 'ENG-2023-0001')
+            self.assertEqual(
+                Pledge.search([('rec_name', '=', 'ENG-2023-0002')]),
+                [second])
+            self.assertEqual(
+                Pledge.search([('rec_name', 'ilike', '%Fabrique%')],
+                    order=[('id', 'ASC')]),
+                [first, second])
+            with self.assertRaisesRegex(
+                    PledgeError, 'pledge "ENG-2023-0001" is more than'):
+                first.check_request(Decimal('100.01'))
+
+            # Back to draft and confirmed again, it keeps its number
+            Pledge.cancel([first])
+            Pledge.draft([first])
+            Pledge.confirm([first])
+            self.assertEqual(first.number, 'ENG-2023-0001')
+
+            copy, = Pledge.copy([first])
+            self.assertIsNone(copy.number)
+            Pledge.confirm([copy])
+            self.assertEqual(copy.number, 'ENG-2023-0003')
+
+            with self.assertRaises(SQLConstraintError):
+                Pledge.write([copy], {'number': 'ENG-2023-0001'})
+
+    @with_transaction()
+    def test_pledge_number_not_written(self):
+        "Only the sequence numbers a pledge, whatever a client sends"
+        pool = Pool()
+        Pledge = pool.get('commons.pledge')
+        Party = pool.get('party.party')
+        company, fiscalyear = setup_host()
+        with set_company(company):
+            _, fund = create_resource(company)
+            funder, = Party.create([{'name': "Fabrique"}])
+            values = {
+                'funder': funder.id,
+                'fund': fund.id,
+                'amount': Decimal(100),
+                'currency': company.currency.id,
+                'date': dt.date(2023, 2, 1),
+                'fiscalyear': fiscalyear.id,
+                }
+            pledge, = Pledge.create([values])
+            with Transaction().set_context(_check_access=True):
+                with self.assertRaisesRegex(
+                        NumberError,
+                        'cannot set the number of "Fabrique - LOOT"'):
+                    Pledge.write([pledge], {'number': 'ENG-2023-0042'})
+                with self.assertRaisesRegex(NumberError, 'number'):
+                    Pledge.create([{**values, 'number': 'ENG-2023-0042'}])
+            self.assertIsNone(pledge.number)
+
+    @with_transaction()
+    def test_context_latest_fiscalyear(self):
+        "The analyses open on the latest year up to today with figures"
+        pool = Pool()
+        Context = pool.get('commons.resource.context')
+        FiscalYear = pool.get('account.fiscalyear')
+        Need = pool.get('commons.resource.need')
+        Pledge = pool.get('commons.pledge')
+        Party = pool.get('party.party')
+        Date = pool.get('ir.date')
+        company, fiscalyear = setup_host()
+        today = Date.today()
+        with set_company(company):
+            resource, fund = create_resource(company)
+            years = {}
+            for year in [2024, today.year + 1]:
+                years[year] = get_fiscalyear(
+                    company, today=dt.date(year, 6, 1))
+                years[year].save()
+                FiscalYear.create_period([years[year]])
+
+            # Without figures: the current year, if there is one
+            self.assertEqual(Context.default_fiscalyear(), None)
+
+            Need.create([{
+                        'resource': resource.id,
+                        'fiscalyear': fiscalyear.id,
+                        'category': 'hosting',
+                        'amount': Decimal(600),
+                        }])
+            self.assertEqual(Context.default_fiscalyear(), fiscalyear.id)
+
+            # The needs of a year to come do not count
+            Need.create([{
+                        'resource': resource.id,
+                        'fiscalyear': years[today.year + 1].id,
+                        'category': 'hosting',
+                        'amount': Decimal(600),
+                        }])
+            self.assertEqual(Context.default_fiscalyear(), fiscalyear.id)
+
+            funder, = Party.create([{'name': "Funder"}])
+            pledge, = Pledge.create([{
+                        'funder': funder.id,
+                        'fund': fund.id,
+                        'amount': Decimal(100),
+                        'currency': company.currency.id,
+                        'date': dt.date(2024, 2, 1),
+                        'fiscalyear': years[2024].id,
+                        }])
+            self.assertEqual(Context.default_fiscalyear(), years[2024].id)
+            Pledge.cancel([pledge])
+            self.assertEqual(Context.default_fiscalyear(), fiscalyear.id)
+
+            with Transaction().set_context(fiscalyear=years[2024].id):
+                self.assertEqual(
+                    Context.default_fiscalyear(), years[2024].id)
 
     @with_transaction()
     def test_invoice_line_other_company_fund(self):

@@ -130,8 +130,9 @@ class CommonsReciprocityTestCase(CompanyTestMixin, ModuleTestCase):
                 end_date=None)
             with self.assertRaisesRegex(
                     ContractValidationError,
-                    r'"Claire" overlaps the active contract "Claire" '
-                    r'of the same agent for the resource "\[FORUM\]'):
+                    r'"Claire" overlaps the active contract '
+                    r'"CONTRAT-2023-0001" of the same agent for the '
+                    r'resource "\[FORUM\]'):
                 Contract.activate([overlapping])
             self.assertEqual(overlapping.state, 'draft')
 
@@ -161,7 +162,8 @@ class CommonsReciprocityTestCase(CompanyTestMixin, ModuleTestCase):
             Contract.write([contract], {'rate': Decimal('0.06')})
             Contract.activate([contract])
             with self.assertRaisesRegex(
-                    ContractError, r'terms .* "Claire" .* no longer a draft'):
+                    ContractError,
+                    r'terms .* "CONTRAT-2023-0001" .* no longer a draft'):
                 Contract.write([contract], {'rate': Decimal('0.01')})
             with self.assertRaisesRegex(ContractError, r'no longer a draft'):
                 Line.write(list(contract.lines), {'share': Decimal('0.5')})
@@ -227,6 +229,50 @@ class CommonsReciprocityTestCase(CompanyTestMixin, ModuleTestCase):
                 Declaration.invoice([declaration])
             self.assertEqual(declaration.state, 'draft')
             self.assertEqual(Invoice.search([], count=True), 0)
+
+    @with_transaction()
+    def test_numbers(self):
+        "Activating a contract and confirming a declaration number them"
+        pool = Pool()
+        Contract = pool.get('commons.reciprocity.contract')
+        Declaration = pool.get('commons.reciprocity.declaration')
+        Party = pool.get('party.party')
+        company, _ = setup_host()
+        with set_company(company):
+            agent, = Party.create([{'name': "Claire"}])
+            _, fund = create_resource(company)
+            contract = create_contract(agent, [(fund, 1)], reference="C-12")
+            self.assertEqual(contract.rec_name, "Claire [C-12]")
+            Contract.activate([contract])
+            self.assertEqual(contract.number, 'CONTRAT-2023-0001')
+            self.assertEqual(contract.rec_name, "CONTRAT-2023-0001 [C-12]")
+            Contract.close([contract])
+            Contract.activate([contract])
+            self.assertEqual(contract.number, 'CONTRAT-2023-0001')
+            self.assertEqual(
+                Contract.search([('rec_name', '=', 'C-12')]), [contract])
+            copy, = Contract.copy([contract])
+            self.assertIsNone(copy.number)
+
+            declaration, = Declaration.create([{
+                        'contract': contract.id,
+                        'start_date': dt.date(2023, 1, 1),
+                        'end_date': dt.date(2023, 3, 31),
+                        'revenue': Decimal(1000),
+                        }])
+            self.assertIsNone(declaration.number)
+            Declaration.confirm([declaration])
+            self.assertEqual(declaration.number, 'DECL-2023-0001')
+            self.assertEqual(
+                Declaration.search([('rec_name', '=', 'DECL-2023-0001')]),
+                [declaration])
+            with self.assertRaisesRegex(
+                    DeclarationError,
+                    'declaration "DECL-2023-0001" because it is no longer'):
+                Declaration.write([declaration], {'revenue': Decimal(10)})
+            Declaration.draft([declaration])
+            Declaration.confirm([declaration])
+            self.assertEqual(declaration.number, 'DECL-2023-0001')
 
     @with_transaction()
     def test_cron_declarations(self):
