@@ -3,8 +3,9 @@
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
+from trytond.transaction import Transaction
 
-from .model import context_id, host_language
+from .model import MAX_ID, host_language
 
 
 class User(metaclass=PoolMeta):
@@ -22,8 +23,8 @@ class User(metaclass=PoolMeta):
     def default_language(cls):
         pool = Pool()
         Company = pool.get('company.company')
-        company = context_id('company')
-        if company:
+        company = Transaction().context.get('company')
+        if isinstance(company, int) and 0 < company <= MAX_ID:
             lang = host_language(Company(company))
             if lang:
                 return lang.id
