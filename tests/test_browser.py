@@ -75,16 +75,21 @@ def served(browser_tools, demo_server):
     return demo_server.url
 
 
+# How long the client may take to reach the state a test waits for: a
+# loaded 2-core machine is slow, not wrong
+TIMEOUT = 60000
+
+
 def _page(browser_tools, **options):
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
     _, chromium = browser_tools
+    expect.set_options(timeout=TIMEOUT)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(chromium), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(**options)
-            # A loaded machine answers slowly: wait on the client's state
-            page.set_default_timeout(60000)
+            page.set_default_timeout(TIMEOUT)
             yield page
         finally:
             browser.close()
