@@ -186,7 +186,8 @@ class CommonsReciprocityTestCase(CompanyTestMixin, ModuleTestCase):
             Contract.activate([contract])
             with self.assertRaisesRegex(
                     DeclarationValidationError,
-                    r'must be within the dates of its contract "Claire"'):
+                    r'must be within the dates of its contract '
+                    r'"CONTRAT-2023-0001"'):
                 Declaration.create([{
                             'contract': contract.id,
                             'start_date': dt.date(2023, 10, 1),
