@@ -75,14 +75,16 @@ def served(browser_tools, demo_server):
 
 
 def _page(browser_tools, **options):
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
     _, chromium = browser_tools
+    # A loaded machine answers slowly: wait on the client's state, as long
+    # for an assertion as for an action
+    expect.set_options(timeout=60000)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(chromium), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(**options)
-            # A loaded machine answers slowly: wait on the client's state
             page.set_default_timeout(60000)
             yield page
         finally:
