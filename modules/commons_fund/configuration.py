@@ -276,7 +276,8 @@ class Configuration(
                 ('company', 'in',
                     [Eval('context', {}).get('company', -1), None]),
                 ],
-            help="The series without gaps that numbers the tax receipts."))
+            help="The strict series that numbers the tax receipts one after "
+            "the other."))
     tax_receipt_host_category = fields.MultiValue(fields.Selection(
             HOST_CATEGORIES, "Host Category",
             help="The kind of organisation that makes the gifts to the host "

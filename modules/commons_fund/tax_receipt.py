@@ -90,7 +90,7 @@ class TaxReceipt(CheckValuesMixin, Workflow, ModelSQL, ModelView):
         help="The host that received the gifts.")
     number = fields.Char(
         "Number", readonly=True,
-        help="The number of the receipt, in a series without gaps, "
+        help="The number of the receipt, in a strict series, "
         "set when it is issued.")
     donor = fields.Many2One(
         'party.party', "Donor", required=True,

@@ -16,6 +16,9 @@ MODULES = sorted(
             os.path.dirname(os.path.realpath(MODULE_PATH)), 'commons_*',
             'locale', 'fr.po')))
 LABEL_WORDS = 5
+# Names the law fixes, kept as it writes them
+FIXED_NAMES = re.compile(
+    r"reconnue? d'utilité publique", re.IGNORECASE)
 
 
 def read_glossary(path=GLOSSARY):
@@ -75,7 +78,7 @@ def check_glossary(pofiles, glossary):
             if entry.obsolete or not entry.msgstr:
                 continue
             msgid = strip_placeholders(entry.msgid)
-            msgstr = strip_placeholders(entry.msgstr)
+            msgstr = FIXED_NAMES.sub(' ', strip_placeholders(entry.msgstr))
             name = f'{module} {entry.msgctxt} {entry.msgid!r}'
             for english, pattern, french, french_re, scope, variants in (
                     terms):
