@@ -10,7 +10,8 @@ from trytond.modules.commons_contribution.exceptions import (
     ContributionError, ContributionValidationError, DecisionAccessError,
     ResourceValidationError)
 from trytond.modules.commons_fund.tests import tools as commons_fund_tools
-from trytond.modules.commons_fund.tests.tools import post_move, setup_host
+from trytond.modules.commons_fund.tests.tools import (
+    next_number, post_move, setup_host)
 from trytond.modules.company.tests import CompanyTestMixin, set_company
 from trytond.pool import Pool
 from trytond.pyson import PYSONDecoder
@@ -293,7 +294,7 @@ class CommonsContributionTestCase(CompanyTestMixin, ModuleTestCase):
         with self.assertRaisesRegex(
                 ContributionError,
                 r'user "Alice" cannot decide on the contribution '
-                r'"CONTRIB-2023-0001" because it '
+                r'"CONTRIB-2023-\d{4}" because it '
                 r'is their own'):
             self.decide(users[0], company, contribution)
         self.assertEqual(contribution.validations, ())
@@ -405,25 +406,29 @@ class CommonsContributionTestCase(CompanyTestMixin, ModuleTestCase):
             contribution = self.contribution(party, resource)
             self.assertEqual(contribution.rec_name, "Alice - LOOT")
             Contribution.submit([contribution])
-            self.assertEqual(contribution.number, 'CONTRIB-2023-0001')
-            self.assertEqual(contribution.rec_name, 'CONTRIB-2023-0001')
+            # PostgreSQL's sequences are not rolled back with the tests
+            # that used them: the counter is where they left it
+            number = contribution.number
+            self.assertRegex(number, r'^CONTRIB-2023-\d{4}$')
+            self.assertEqual(contribution.rec_name, number)
             self.assertEqual(
-                Contribution.search([('rec_name', 'ilike', '%-0001')]),
+                Contribution.search(
+                    [('rec_name', 'ilike', '%' + number[-5:])]),
                 [contribution])
             with self.assertRaisesRegex(
                     ContributionError,
-                    'contribution "CONTRIB-2023-0001" because it is no '
-                    'longer a draft'):
+                    'contribution "%s" because it is no '
+                    'longer a draft' % number):
                 Contribution.write([contribution], {'quantity': 10})
 
             Contribution.draft([contribution])
             Contribution.submit([contribution])
-            self.assertEqual(contribution.number, 'CONTRIB-2023-0001')
+            self.assertEqual(contribution.number, number)
 
             copy, = Contribution.copy([contribution])
             self.assertIsNone(copy.number)
             Contribution.submit([copy])
-            self.assertEqual(copy.number, 'CONTRIB-2023-0002')
+            self.assertEqual(copy.number, next_number(number))
 
     @with_transaction()
     def test_contributions_open_to_validate(self):
@@ -479,8 +484,8 @@ class CommonsContributionTestCase(CompanyTestMixin, ModuleTestCase):
                             'unit_price': Decimal(30),
                             }])
             Contribution.submit([mine])
-            self.assertEqual(
-                mine.number, 'CONTRIB-%s-0002' % mine.date.year)
+            self.assertRegex(
+                mine.number, r'^CONTRIB-%s-\d{4}$' % mine.date.year)
             Participation.search([])
 
     @with_transaction()
@@ -705,7 +710,7 @@ class CommonsContributionTestCase(CompanyTestMixin, ModuleTestCase):
         with self.assertRaisesRegex(
                 DecisionAccessError,
                 r'decision of "Steward 2" on the contribution '
-                r'"CONTRIB-2023-0002" cannot be changed'):
+                r'"CONTRIB-2023-\d{4}" cannot be changed'):
             Validation.write([rejection], {'decision': 'approved'})
         with self.assertRaises(DecisionAccessError):
             Validation.delete([rejection])

@@ -10,7 +10,8 @@ from trytond.modules.commons_fund.exceptions import (
     FundLineAccessError, FundValidationError, NeedValidationError, NumberError,
     PaymentRequestError, PledgeError, PledgeValidationError)
 from trytond.modules.commons_fund.tests.tools import (
-    create_resource, customer_invoice_values, post_move, setup_host)
+    create_resource, customer_invoice_values, next_number, post_move,
+    setup_host)
 from trytond.modules.company.tests import CompanyTestMixin, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
@@ -205,33 +206,36 @@ class CommonsFundTestCase(CompanyTestMixin, ModuleTestCase):
 
             Pledge.confirm([first])
             Pledge.confirm([second])
-            self.assertEqual(first.number, 'ENG-2023-0001')
-            self.assertEqual(second.number, 'ENG-2023-0002')
-            self.assertEqual(first.rec_name, 'ENG-2023-0001')
+            # PostgreSQL's sequences are not rolled back with the tests
+            # that used them: the counter is where they left it
+            number = first.number
+            self.assertRegex(number, r'^ENG-2023-\d{4}$')
+            self.assertEqual(second.number, next_number(number))
+            self.assertEqual(first.rec_name, number)
             self.assertEqual(
-                Pledge.search([('rec_name', '=', 'ENG-2023-0002')]),
+                Pledge.search([('rec_name', '=', second.number)]),
                 [second])
             self.assertEqual(
                 Pledge.search([('rec_name', 'ilike', '%Fabrique%')],
                     order=[('id', 'ASC')]),
                 [first, second])
             with self.assertRaisesRegex(
-                    PledgeError, 'pledge "ENG-2023-0001" is more than'):
+                    PledgeError, 'pledge "%s" is more than' % number):
                 first.check_request(Decimal('100.01'))
 
             # Back to draft and confirmed again, it keeps its number
             Pledge.cancel([first])
             Pledge.draft([first])
             Pledge.confirm([first])
-            self.assertEqual(first.number, 'ENG-2023-0001')
+            self.assertEqual(first.number, number)
 
             copy, = Pledge.copy([first])
             self.assertIsNone(copy.number)
             Pledge.confirm([copy])
-            self.assertEqual(copy.number, 'ENG-2023-0003')
+            self.assertEqual(copy.number, next_number(second.number))
 
             with self.assertRaises(SQLConstraintError):
-                Pledge.write([copy], {'number': 'ENG-2023-0001'})
+                Pledge.write([copy], {'number': number})
 
     @with_transaction()
     def test_pledge_number_not_written(self):

@@ -1,6 +1,7 @@
 # This file is part of Tryton.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 import datetime as dt
+import re
 from decimal import Decimal
 
 from trytond.modules.account.tests import create_chart, get_fiscalyear
@@ -153,3 +154,9 @@ def set_fiscalyear_invoice_sequences(fiscalyear, config=None):
         sequence.save()
         setattr(invoice_sequence, field, sequence)
     return fiscalyear
+
+
+def next_number(number):
+    "Return the number that follows number in its sequence"
+    prefix, digits = re.fullmatch(r'(.*?)(\d+)', number).groups()
+    return '%s%0*d' % (prefix, len(digits), int(digits) + 1)

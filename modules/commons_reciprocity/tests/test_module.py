@@ -131,7 +131,7 @@ class CommonsReciprocityTestCase(CompanyTestMixin, ModuleTestCase):
             with self.assertRaisesRegex(
                     ContractValidationError,
                     r'"Claire" overlaps the active contract '
-                    r'"CONTRAT-2023-0001" of the same agent for the '
+                    r'"CONTRAT-2023-\d{4}" of the same agent for the '
                     r'resource "\[FORUM\]'):
                 Contract.activate([overlapping])
             self.assertEqual(overlapping.state, 'draft')
@@ -163,7 +163,7 @@ class CommonsReciprocityTestCase(CompanyTestMixin, ModuleTestCase):
             Contract.activate([contract])
             with self.assertRaisesRegex(
                     ContractError,
-                    r'terms .* "CONTRAT-2023-0001" .* no longer a draft'):
+                    r'terms .* "CONTRAT-2023-\d{4}" .* no longer a draft'):
                 Contract.write([contract], {'rate': Decimal('0.01')})
             with self.assertRaisesRegex(ContractError, r'no longer a draft'):
                 Line.write(list(contract.lines), {'share': Decimal('0.5')})
@@ -187,7 +187,7 @@ class CommonsReciprocityTestCase(CompanyTestMixin, ModuleTestCase):
             with self.assertRaisesRegex(
                     DeclarationValidationError,
                     r'must be within the dates of its contract '
-                    r'"CONTRAT-2023-0001"'):
+                    r'"CONTRAT-2023-\d{4}"'):
                 Declaration.create([{
                             'contract': contract.id,
                             'start_date': dt.date(2023, 10, 1),
@@ -245,11 +245,14 @@ class CommonsReciprocityTestCase(CompanyTestMixin, ModuleTestCase):
             contract = create_contract(agent, [(fund, 1)], reference="C-12")
             self.assertEqual(contract.rec_name, "Claire [C-12]")
             Contract.activate([contract])
-            self.assertEqual(contract.number, 'CONTRAT-2023-0001')
-            self.assertEqual(contract.rec_name, "CONTRAT-2023-0001 [C-12]")
+            # PostgreSQL's sequences are not rolled back with the tests
+            # that used them: the counter is where they left it
+            number = contract.number
+            self.assertRegex(number, r'^CONTRAT-2023-\d{4}$')
+            self.assertEqual(contract.rec_name, "%s [C-12]" % number)
             Contract.close([contract])
             Contract.activate([contract])
-            self.assertEqual(contract.number, 'CONTRAT-2023-0001')
+            self.assertEqual(contract.number, number)
             self.assertEqual(
                 Contract.search([('rec_name', '=', 'C-12')]), [contract])
             copy, = Contract.copy([contract])
@@ -263,17 +266,18 @@ class CommonsReciprocityTestCase(CompanyTestMixin, ModuleTestCase):
                         }])
             self.assertIsNone(declaration.number)
             Declaration.confirm([declaration])
-            self.assertEqual(declaration.number, 'DECL-2023-0001')
+            number = declaration.number
+            self.assertRegex(number, r'^DECL-2023-\d{4}$')
             self.assertEqual(
-                Declaration.search([('rec_name', '=', 'DECL-2023-0001')]),
+                Declaration.search([('rec_name', '=', number)]),
                 [declaration])
             with self.assertRaisesRegex(
                     DeclarationError,
-                    'declaration "DECL-2023-0001" because it is no longer'):
+                    'declaration "%s" because it is no longer' % number):
                 Declaration.write([declaration], {'revenue': Decimal(10)})
             Declaration.draft([declaration])
             Declaration.confirm([declaration])
-            self.assertEqual(declaration.number, 'DECL-2023-0001')
+            self.assertEqual(declaration.number, number)
 
     @with_transaction()
     def test_cron_declarations(self):
