@@ -452,8 +452,8 @@ GOOD = [
             "import.csv:4: contributor 'Homonyme' matches 2 parties"),
         # The module's own rule, found when creating: paid work at 0
         (GOOD + ['B1;2023-03-01;Bruno Petit;FREE;work;;2;;paid;'], HEADER,
-            'import.csv:4: The paid work "Bruno Petit - [FREE] Gratuit - '
-            '2023-03-01" must have an hourly rate'),
+            'import.csv:4: The paid work "Bruno Petit - FREE" must have an '
+            'hourly rate'),
         ([g.replace(';ok;', ';') for g in GOOD], HEADER.replace(
                 'description;', 'comment;'),
             "import.csv: error: wrong header (line 1): unknown column(s) "
