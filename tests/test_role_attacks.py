@@ -786,9 +786,8 @@ def test_steward_approves_more_than_available(world):
         [world.funds['LOOT']], ['available'])
     (_, line), = supplier_invoices(world.admin, world.funds['LOOT'],
         available['available'] + Decimal('0.01'), 1)
-    # The demo's steward reads French, as the host does
     assert_refused(world, world.clients['steward'].model,
-        'commons.fund.spending', 'approve', [line], says="disponible")
+        'commons.fund.spending', 'approve', [line], says="available")
 
 
 def test_unapproved_spending_posted(world, spending):
