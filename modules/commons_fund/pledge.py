@@ -848,6 +848,8 @@ class Pledge(NumberMixin, CheckValuesMixin, Workflow, ModelSQL, ModelView):
             commons_pledge=self,
             origin=self,
             description=description,
+            second_currency=None,
+            amount_second_currency=None,
             )
         if self.currency != company.currency:
             line.second_currency = self.currency
