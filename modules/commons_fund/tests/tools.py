@@ -166,17 +166,17 @@ def next_number(number):
 def camt053(iban, name, date, opening, entries, currency='EUR'):
     """Return as bytes the CAMT.053.001.02 statement name of the account
     iban on date, from the opening balance and the entries: each a tuple
-    (date, amount, party name, party IBAN, remittance text), credited when
-    amount is positive"""
+    (date, amount, party name, party IBAN or None, remittance text),
+    credited when amount is positive"""
     def amount_xml(tag, amount):
         return ('<%s Ccy="%s">%.2f</%s><CdtDbtInd>%s</CdtDbtInd>' % (
                 tag, currency, abs(amount), tag,
                 'CRDT' if amount >= 0 else 'DBIT'))
 
-    def balance(code, amount):
+    def balance(code, amount, day):
         return ('<Bal><Tp><CdOrPrtry><Cd>%s</Cd></CdOrPrtry></Tp>%s'
             '<Dt><Dt>%s</Dt></Dt></Bal>' % (
-                code, amount_xml('Amt', amount), date.isoformat()))
+                code, amount_xml('Amt', amount), day.isoformat()))
 
     total = sum(Decimal(str(e[1])) for e in entries)
     ntries = []
@@ -189,12 +189,11 @@ def camt053(iban, name, date, opening, entries, currency='EUR'):
             '<BookgDt><Dt>%(day)s</Dt></BookgDt>'
             '<ValDt><Dt>%(day)s</Dt></ValDt>'
             '<AcctSvcrRef>%(ref)s</AcctSvcrRef>'
-            '<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>%(family)s</Cd>'
-            '<SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>'
+            '<BkTxCd><Domn><Cd>%(domain)s</Cd><Fmly><Cd>%(family)s</Cd>'
+            '<SubFmlyCd>%(sub_family)s</SubFmlyCd></Fmly></Domn></BkTxCd>'
             '<NtryDtls><TxDtls><Refs><EndToEndId>NOTPROVIDED</EndToEndId>'
             '</Refs><AmtDtls><TxAmt>%(tx_amount)s</TxAmt></AmtDtls>'
-            '<RltdPties><%(role)s><Nm>%(party)s</Nm></%(role)s>'
-            '<%(role)sAcct><Id><IBAN>%(iban)s</IBAN></Id></%(role)sAcct>'
+            '<RltdPties><%(role)s><Nm>%(party)s</Nm></%(role)s>%(account)s'
             '</RltdPties><RmtInf><Ustrd>%(text)s</Ustrd></RmtInf>'
             '</TxDtls></NtryDtls>'
             '<AddtlNtryInf>%(info)s</AddtlNtryInf></Ntry>' % {
@@ -203,10 +202,17 @@ def camt053(iban, name, date, opening, entries, currency='EUR'):
                 'tx_amount': '<Amt Ccy="%s">%.2f</Amt>' % (
                     currency, abs(amount)),
                 'day': day.isoformat(),
-                'family': 'RCDT' if amount >= 0 else 'ICDT',
+                # A credit transfer received or issued, or the bank's fees
+                'domain': 'PMNT' if party_iban else 'ACMT',
+                'family': (
+                    ('RCDT' if amount >= 0 else 'ICDT') if party_iban
+                    else 'MDOP'),
+                'sub_family': 'ESCT' if party_iban else 'CHRG',
                 'role': role,
                 'party': escape(party),
-                'iban': party_iban,
+                'account': (
+                    '<%sAcct><Id><IBAN>%s</IBAN></Id></%sAcct>' % (
+                        role, party_iban, role) if party_iban else ''),
                 'text': escape(text),
                 'info': escape('VIR SEPA %s %s' % (
                         'RECU' if amount >= 0 else 'EMIS', party.upper())),
@@ -226,8 +232,9 @@ def camt053(iban, name, date, opening, entries, currency='EUR'):
             'date': date.isoformat(),
             'iban': iban,
             'currency': currency,
-            'opening': balance('OPBD', Decimal(str(opening))),
-            'closing': balance('CLBD', Decimal(str(opening)) + total),
+            'opening': balance(
+                'OPBD', Decimal(str(opening)), date.replace(day=1)),
+            'closing': balance('CLBD', Decimal(str(opening)) + total, date),
             'count': len(entries),
             'total': '<Amt>%.2f</Amt><CdtDbtInd>%s</CdtDbtInd>' % (
                 abs(total), 'CRDT' if total >= 0 else 'DBIT'),
