@@ -167,7 +167,7 @@ IBANS = {
 # camt053 function of commons_fund/tests/tools.py), and the account of the
 # bank's fees, which the accountant enters by hand
 BANK_STATEMENTS = 'samples/camt053_anis_2023.xml'
-BANK_FEES_ACCOUNT = '627'
+BANK_FEES_ACCOUNT = '6278'
 
 # The level of each public body that grants a subsidy (its account of 74)
 GRANTOR_LEVELS = {

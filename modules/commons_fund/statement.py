@@ -114,6 +114,17 @@ class StatementOrigin(metaclass=PoolMeta):
         'get_commons_reason')
 
     @classmethod
+    def check_modification(cls, mode, origins, values=None, external=False):
+        super().check_modification(
+            mode, origins, values=values, external=external)
+        written = values.keys() if values else set()
+        if (mode == 'write' and external
+                and written & {'commons_unmatched', 'commons_candidate'}):
+            raise StatementMatchError(gettext(
+                    'commons_fund.msg_statement_origin_unmatched_write',
+                    origin=origins[0].rec_name))
+
+    @classmethod
     def get_commons_candidates(cls):
         pool = Pool()
         IrModel = pool.get('ir.model')
@@ -139,9 +150,11 @@ class StatementOrigin(metaclass=PoolMeta):
             values['document_party'] = candidate.commons_payer.rec_name
             values['due'] = lang.currency(
                 candidate.commons_amount_due, currency, grouping=True)
-        return gettext(
-            'commons_fund.msg_statement_origin_%s' % self.commons_unmatched,
-            **values)
+        message = 'commons_fund.msg_statement_origin_%s' % (
+            self.commons_unmatched)
+        if self.commons_unmatched == 'unknown_party' and not self.commons_iban:
+            message += '_no_iban'
+        return gettext(message, **values)
 
     @property
     def commons_text(self):
