@@ -2,8 +2,9 @@
 # this repository contains the full copyright notices and license terms.
 """Fill a database with the demo of the common account of the commons.
 
-The database must exist with the modules commons_fund, commons_contribution
-and account_fr activated (scripts/demo.sh makes it with trytond-admin).
+The database must exist with the modules commons_fund, commons_contribution,
+account_fr and account_statement_sepa activated (scripts/demo.sh makes it
+with trytond-admin).
 The demo is the association ANIS hosting the six commons of the tiers-lieux
 of the seed, with the LOOT 2023 funding closed by the year end of its
 dedicated funds and the current year under way.  Run on a database that
@@ -11,6 +12,7 @@ already holds the demo, it says so and changes nothing.
 """
 import argparse
 import datetime as dt
+import os
 import sys
 import time
 from contextlib import contextmanager
@@ -25,7 +27,7 @@ from proteus import config as pconfig
 
 from trytond.pool import Pool
 
-STEPS = 16
+STEPS = 17
 
 
 class Demo:
@@ -425,6 +427,10 @@ class Demo:
                 way = "%s posted %s, paid %s" % (
                     document(invoice), invoice.invoice_date,
                     dt.date(*how[2]))
+            elif how[0] == 'statement':
+                invoice = self.request_payment(pledge, dt.date(*how[1]))
+                way = "%s posted %s, paid as the bank says" % (
+                    document(invoice), invoice.invoice_date)
             elif how[0] == 'designate':
                 self.designate(pledge, dt.date(*how[1]))
                 way = "host's share designated %s" % dt.date(*how[1])
@@ -435,6 +441,70 @@ class Demo:
             self.info("%s %-20s %-25s %9s EUR: %s, %s" % (
                     pledge.number, party.name, funding_type,
                     format_amount(amount), way, pledge.state))
+
+    def import_bank_statements(self):
+        self.step("Bank statements of March and April 2023 (CAMT.053)")
+        Account = Model.get('account.account')
+        AccountJournal = Model.get('account.journal')
+        BankAccount = Model.get('bank.account')
+        Configuration = Model.get('commons.configuration')
+        Party = Model.get('party.party')
+        Statement = Model.get('account.statement')
+        StatementJournal = Model.get('account.statement.journal')
+
+        bank_account = BankAccount()
+        bank_account.owners.append(Party(self.company_party.id))
+        bank_account.currency = self.company.currency
+        bank_account.numbers.new(type='iban', number=data.BANK['iban'])
+        bank_account.save()
+        journal = StatementJournal(name=data.BANK['journal'])
+        journal.journal, = AccountJournal.find([('code', '=', 'STA')])
+        journal.account = Configuration(1).bank_account
+        journal.bank_account = bank_account
+        journal.validation = 'balance'
+        journal.save()
+        for name, iban in data.IBANS.items():
+            account = BankAccount()
+            account.owners.append(self.party(name))
+            account.numbers.new(type='iban', number=iban)
+            account.save()
+        self.info("journal %s: %s, %s" % (
+                journal.name, data.BANK['iban'], journal.account.code))
+
+        path = os.path.join(
+            os.path.dirname(os.path.abspath(__file__)), data.BANK_STATEMENTS)
+        with open(path, 'rb') as file_:
+            camt = file_.read()
+        import_ = Wizard('account.statement.import')
+        import_.form.file_ = camt
+        import_.form.file_format = 'camt_053_001'
+        import_.execute('import_')
+        fees, = Account.find([
+                ('code', '=', data.BANK_FEES_ACCOUNT),
+                ('company', '=', self.company.id),
+                ])
+        for statement in Statement.find([], order=[('date', 'ASC')]):
+            for origin in statement.origins:
+                if origin.lines:
+                    line, = origin.lines
+                    self.info("%s %9s EUR %-20s pays %s" % (
+                            statement.name, format_amount(origin.amount),
+                            origin.party.name, line.related_to.rec_name))
+                    continue
+                # The accountant enters what the matching left, the bank's
+                # fees, by hand
+                self.info("%s %9s EUR left: %s" % (
+                        statement.name, format_amount(origin.amount),
+                        origin.commons_reason))
+                line = origin.lines.new()
+                line.account = fees
+                origin.save()
+            statement.reload()
+            statement.click('validate_statement')
+            statement.click('post')
+            self.info("%s %s, closing balance %s EUR" % (
+                    statement.name, statement.state,
+                    format_amount(statement.end_balance)))
 
     def create_loot_contributions(self):
         self.step("Contributions to LOOT 2023, validated by its steward")
@@ -667,6 +737,7 @@ class Demo:
         self.create_users()
         self.create_funds()
         self.create_loot_2023()
+        self.import_bank_statements()
         self.create_loot_contributions()
         self.close_2023()
         self.create_current_year()
@@ -703,9 +774,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(
         description="Fill a Tryton database with the demo of the common "
         "account of the commons (ANIS and the commons of the tiers-lieux). "
-        "The database must exist with commons_fund, commons_contribution "
-        "and account_fr "
-        "activated.")
+        "The database must exist with commons_fund, commons_contribution, "
+        "account_fr and account_statement_sepa activated.")
     parser.add_argument(
         '-c', '--config', dest='config_file', required=True,
         help="the trytond configuration file")
@@ -717,7 +787,9 @@ def main(argv=None):
         options.database, config_file=options.config_file)
     Company = Model.get('company.company')
     Module = Model.get('ir.module')
-    needed = {'commons_fund', 'commons_contribution', 'account_fr'}
+    needed = {
+        'commons_fund', 'commons_contribution', 'account_fr',
+        'account_statement_sepa'}
     missing = needed - {m.name for m in Module.find([
                 ('name', 'in', list(needed)),
                 ('state', '=', 'activated'),

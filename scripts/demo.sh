@@ -46,7 +46,7 @@ root = $SAO_ROOT
 EOF
 info "$config"
 
-step "Database $database with: $modules account_fr (about a minute)"
+step "Database $database with: $modules account_fr account_statement_sepa (about a minute)"
 rm -f "$VAR/db/$database.sqlite" "$VAR/db/$database.sqlite-shm" \
     "$VAR/db/$database.sqlite-wal"
 touch "$VAR/db/$database.sqlite"
@@ -56,7 +56,7 @@ printf 'admin\n' >"$passfile"
 # shellcheck disable=SC2086
 TRYTONPASSFILE=$passfile "$VENV/bin/trytond-admin" -c "$config" \
     -d "$database" --all --activate-dependencies \
-    -u $modules account_fr -l fr --email admin@example.org \
+    -u $modules account_fr account_statement_sepa -l fr --email admin@example.org \
     || die "trytond-admin could not create the database" \
         "Read the traceback above: it names the module and the record at fault."
 rm -f "$passfile"

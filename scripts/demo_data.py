@@ -153,6 +153,22 @@ INVOICE_SERIES = [
         "Annulations d'appels de fonds", 'AAF'),
     ]
 
+# The host's account at its bank and the funders' accounts, by IBAN: the
+# import of the bank statements finds the journal and the payers by them
+BANK = {
+    'journal': "Banque ANIS (Crédit Coopératif)",
+    'iban': 'FR7642559000010812345678924',
+    }
+IBANS = {
+    "Fabrique Monscobar": 'FR7630003001200012345678969',
+    "CAE OPTEOS": 'FR7616706000050098765432111',
+    }
+# The CAMT.053 statements of March and April 2023 (samples/, made by the
+# camt053 function of commons_fund/tests/tools.py), and the account of the
+# bank's fees, which the accountant enters by hand
+BANK_STATEMENTS = 'samples/camt053_anis_2023.xml'
+BANK_FEES_ACCOUNT = '6278'
+
 # The level of each public body that grants a subsidy (its account of 74)
 GRANTOR_LEVELS = {
     "Région Hauts-de-France": 'region',
@@ -166,13 +182,14 @@ POOLED_FUND = {
 
 # The LOOT 2023 funding of the seed: funder (None for the host itself),
 # funding type, amount, pledge date and how the money comes in:
-# ('invoice', invoice date, payment date), ('receipt', receipt date) or,
-# for the host's own share, ('designate', date of the designation).
+# ('invoice', invoice date, payment date), ('statement', invoice date) paid
+# as the bank statement of BANK_STATEMENTS says, ('receipt', receipt date)
+# or, for the host's own share, ('designate', date of the designation).
 LOOT_2023 = [
     ("Fabrique Monscobar", 'sponsorship', 3000, (2023, 2, 1),
-        ('invoice', (2023, 3, 1), (2023, 3, 28))),
+        ('statement', (2023, 3, 1))),
     ("CAE OPTEOS", 'organisation_contribution', 1460, (2023, 2, 15),
-        ('invoice', (2023, 3, 15), (2023, 4, 12))),
+        ('statement', (2023, 3, 15))),
     (None, 'host_share', 1140, (2023, 3, 1),
         ('designate', (2023, 5, 2))),
     ]

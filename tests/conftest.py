@@ -157,7 +157,8 @@ def build_demo(database, log):
     run([
             str(BIN / 'trytond-admin'), '-c', str(database.config),
             '-d', database.name, '--all', '--activate-dependencies',
-            '-u', *DEMO_MODULES, 'account_fr', '-l', 'fr',
+            '-u', *DEMO_MODULES, 'account_fr', 'account_statement_sepa',
+            '-l', 'fr',
             '--email', 'admin@example.org',
             ], log, env, "trytond-admin")
     run([

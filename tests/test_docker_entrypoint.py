@@ -95,7 +95,7 @@ def test_entrypoint_creates_then_updates(database, tmp_path):
     name, query, extra_env = database
     modules = os.environ.get('COMMONS_ENTRYPOINT_MODULES')
     expected = set(modules.split()) if modules else {
-        'commons_fund', 'account_fr'}
+        'commons_fund', 'account_fr', 'account_statement_sepa'}
 
     output = run_entrypoint(name, extra_env, tmp_path)
     assert f'creating database {name}' in output, output

@@ -87,3 +87,7 @@ class TaxReceiptValidationError(ValidationError):
 
 class RoundAccessError(AccessError):
     pass
+
+
+class StatementMatchError(UserError):
+    pass

@@ -828,6 +828,36 @@ class Pledge(NumberMixin, CheckValuesMixin, Workflow, ModelSQL, ModelView):
             return config.get_required(
                 'gift_receivable_account', company=self.company.id)
 
+    def get_receipt_line(self, amount, date, description=None):
+        """Return the move line that credits the pledge's income with the
+        amount received on the date in the pledge's currency: the receipt
+        of money that comes without invoice, whether recorded by hand or
+        from a bank statement"""
+        pool = Pool()
+        Currency = pool.get('currency.currency')
+        MoveLine = pool.get('account.move.line')
+        company = self.company
+        with Transaction().set_context(date=date):
+            company_amount = Currency.compute(
+                self.currency, amount, company.currency)
+        line = MoveLine(
+            account=self.get_income_account(),
+            debit=Decimal(0),
+            credit=company_amount,
+            commons_fund=self.fund,
+            commons_pledge=self,
+            origin=self,
+            description=description,
+            second_currency=None,
+            amount_second_currency=None,
+            )
+        if self.currency != company.currency:
+            line.second_currency = self.currency
+            line.amount_second_currency = -amount
+        if line.account.party_required:
+            line.party = self.funder
+        return line
+
 
 class RequestPaymentStart(ModelView):
     __name__ = 'commons.pledge.request_payment.start'
@@ -1030,20 +1060,10 @@ class RecordReceipt(CheckWizardMixin, Wizard):
 
     def get_move(self, pledge):
         pool = Pool()
-        Currency = pool.get('currency.currency')
         Move = pool.get('account.move')
         MoveLine = pool.get('account.move.line')
         Period = pool.get('account.period')
         company = pledge.company
-        amount = self.start.amount
-        second_currency = None
-        if pledge.currency != company.currency:
-            second_currency = pledge.currency
-            with Transaction().set_context(date=self.start.date):
-                company_amount = Currency.compute(
-                    pledge.currency, amount, company.currency)
-        else:
-            company_amount = amount
         period = Period.find(company, date=self.start.date)
         move = Move(
             company=company,
@@ -1053,27 +1073,18 @@ class RecordReceipt(CheckWizardMixin, Wizard):
             origin=pledge,
             description=self.start.description,
             )
+        income = pledge.get_receipt_line(
+            self.start.amount, self.start.date, self.start.description)
         bank = MoveLine(
             account=self.start.account,
-            debit=company_amount,
+            debit=income.credit,
             credit=Decimal(0),
+            second_currency=income.second_currency,
             )
-        income = MoveLine(
-            account=pledge.get_income_account(),
-            debit=Decimal(0),
-            credit=company_amount,
-            commons_fund=pledge.fund,
-            commons_pledge=pledge,
-            origin=pledge,
-            description=self.start.description,
-            )
-        if second_currency:
-            bank.second_currency = income.second_currency = second_currency
-            bank.amount_second_currency = amount
-            income.amount_second_currency = -amount
-        for line in [bank, income]:
-            if line.account.party_required:
-                line.party = pledge.funder
+        if income.second_currency:
+            bank.amount_second_currency = -income.amount_second_currency
+        if bank.account.party_required:
+            bank.party = pledge.funder
         move.lines = [bank, income]
         return move
 

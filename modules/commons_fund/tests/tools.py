@@ -3,6 +3,7 @@
 import datetime as dt
 import re
 from decimal import Decimal
+from xml.sax.saxutils import escape
 
 from trytond.modules.account.tests import create_chart, get_fiscalyear
 from trytond.modules.company.tests import create_company, set_company
@@ -10,7 +11,7 @@ from trytond.pool import Pool
 
 __all__ = [
     'setup_host', 'create_resource', 'post_move', 'customer_invoice_values',
-    'set_fiscalyear_invoice_sequences']
+    'set_fiscalyear_invoice_sequences', 'camt053']
 
 # The series of the invoices of a fiscal year: customer invoices, customer
 # credit notes, supplier invoices, supplier credit notes, payment requests
@@ -160,3 +161,82 @@ def next_number(number):
     "Return the number that follows number in its sequence"
     prefix, digits = re.fullmatch(r'(.*?)(\d+)', number).groups()
     return '%s%0*d' % (prefix, len(digits), int(digits) + 1)
+
+
+def camt053(iban, name, date, opening, entries, currency='EUR'):
+    """Return as bytes the CAMT.053.001.02 statement name of the account
+    iban on date, from the opening balance and the entries: each a tuple
+    (date, amount, party name, party IBAN or None, remittance text),
+    credited when amount is positive"""
+    def amount_xml(tag, amount):
+        return ('<%s Ccy="%s">%.2f</%s><CdtDbtInd>%s</CdtDbtInd>' % (
+                tag, currency, abs(amount), tag,
+                'CRDT' if amount >= 0 else 'DBIT'))
+
+    def balance(code, amount, day):
+        return ('<Bal><Tp><CdOrPrtry><Cd>%s</Cd></CdOrPrtry></Tp>%s'
+            '<Dt><Dt>%s</Dt></Dt></Bal>' % (
+                code, amount_xml('Amt', amount), day.isoformat()))
+
+    total = sum(Decimal(str(e[1])) for e in entries)
+    ntries = []
+    for index, (day, amount, party, party_iban, text) in enumerate(
+            entries, 1):
+        amount = Decimal(str(amount))
+        role, other = ('Dbtr', 'Cdtr') if amount >= 0 else ('Cdtr', 'Dbtr')
+        ntries.append(
+            '<Ntry><NtryRef>%(ref)s</NtryRef>%(amount)s<Sts>BOOK</Sts>'
+            '<BookgDt><Dt>%(day)s</Dt></BookgDt>'
+            '<ValDt><Dt>%(day)s</Dt></ValDt>'
+            '<AcctSvcrRef>%(ref)s</AcctSvcrRef>'
+            '<BkTxCd><Domn><Cd>%(domain)s</Cd><Fmly><Cd>%(family)s</Cd>'
+            '<SubFmlyCd>%(sub_family)s</SubFmlyCd></Fmly></Domn></BkTxCd>'
+            '<NtryDtls><TxDtls><Refs><EndToEndId>NOTPROVIDED</EndToEndId>'
+            '</Refs><AmtDtls><TxAmt>%(tx_amount)s</TxAmt></AmtDtls>'
+            '<RltdPties><%(role)s><Nm>%(party)s</Nm></%(role)s>%(account)s'
+            '</RltdPties><RmtInf><Ustrd>%(text)s</Ustrd></RmtInf>'
+            '</TxDtls></NtryDtls>'
+            '<AddtlNtryInf>%(info)s</AddtlNtryInf></Ntry>' % {
+                'ref': '%s-%03d' % (name, index),
+                'amount': amount_xml('Amt', amount),
+                'tx_amount': '<Amt Ccy="%s">%.2f</Amt>' % (
+                    currency, abs(amount)),
+                'day': day.isoformat(),
+                # A credit transfer received or issued, or the bank's fees
+                'domain': 'PMNT' if party_iban else 'ACMT',
+                'family': (
+                    ('RCDT' if amount >= 0 else 'ICDT') if party_iban
+                    else 'MDOP'),
+                'sub_family': 'ESCT' if party_iban else 'CHRG',
+                'role': role,
+                'party': escape(party),
+                'account': (
+                    '<%sAcct><Id><IBAN>%s</IBAN></Id></%sAcct>' % (
+                        role, party_iban, role) if party_iban else ''),
+                'text': escape(text),
+                'info': escape('VIR SEPA %s %s' % (
+                        'RECU' if amount >= 0 else 'EMIS', party.upper())),
+                })
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"'
+        ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        '<BkToCstmrStmt><GrpHdr><MsgId>%(name)s</MsgId>'
+        '<CreDtTm>%(date)sT18:00:00</CreDtTm></GrpHdr>'
+        '<Stmt><Id>%(name)s</Id><CreDtTm>%(date)sT18:00:00</CreDtTm>'
+        '<Acct><Id><IBAN>%(iban)s</IBAN></Id><Ccy>%(currency)s</Ccy></Acct>'
+        '%(opening)s%(closing)s'
+        '<TxsSummry><TtlNtries><NbOfNtries>%(count)d</NbOfNtries>'
+        '<TtlNetNtry>%(total)s</TtlNetNtry></TtlNtries></TxsSummry>'
+        '%(entries)s</Stmt></BkToCstmrStmt></Document>\n' % {
+            'name': escape(name),
+            'date': date.isoformat(),
+            'iban': iban,
+            'currency': currency,
+            'opening': balance(
+                'OPBD', Decimal(str(opening)), date.replace(day=1)),
+            'closing': balance('CLBD', Decimal(str(opening)) + total, date),
+            'count': len(entries),
+            'total': '<Amt>%.2f</Amt><CdtDbtInd>%s</CdtDbtInd>' % (
+                abs(total), 'CRDT' if total >= 0 else 'DBIT'),
+            'entries': ''.join(ntries),
+            }).encode('utf-8')
