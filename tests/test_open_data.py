@@ -191,7 +191,7 @@ def test_datapackage(database, tmp_path):
     report = package.validate()
     assert report.valid, report.flatten(
         ['type', 'note', 'rowNumber', 'fieldName'])
-    assert package.licenses[0].name == 'ODbL-1.0'
+    assert package.licenses[0]['name'] == 'ODbL-1.0'
     ledger = package.get_resource('ledger')
     assert {f.name: f.type for f in ledger.schema.fields}['date'] == 'date'
     rows = ledger.read_rows()
