@@ -213,6 +213,7 @@ class PublicPage(Model):
     def get_resource(cls, company, fiscalyear, fiscalyears, code):
         "Return what the page of the public resource shows, or None"
         pool = Pool()
+        Funding = pool.get('commons.reporting.resource_funding')
         Need = pool.get('commons.resource.need')
         Resource = pool.get('commons.resource')
         rows = opendata.resource_rows(company, fiscalyear, code=code)
@@ -224,11 +225,18 @@ class PublicPage(Model):
                 ('code', '=', code),
                 ('public', '=', True),
                 ], limit=1)
-        years = {}
-        for year in fiscalyears:
-            year_rows = opendata.resource_rows(company, year, code=code)
-            if year_rows:
-                years[year] = year_rows[0]
+        # The rows of the analysis for every year, without the funders
+        names = ['need', 'recognised', 'spent', 'coverage']
+        with Transaction().set_context(company=company.id, fiscalyear=None):
+            fundings = Funding.search([
+                    ('resource', '=', resource.id),
+                    ('fiscalyear', 'in', [y.id for y in fiscalyears]),
+                    ])
+            by_id = {y.id: y for y in fiscalyears}
+            years = {
+                by_id[r['fiscalyear']]: {n: r[n] for n in names}
+                for r in Funding.read(
+                    [f.id for f in fundings], ['fiscalyear'] + names)}
         needs = defaultdict(lambda: defaultdict(Decimal))
         for need in Need.search([
                     ('resource', '=', resource.id),
@@ -425,7 +433,11 @@ class PublicPage(Model):
                 escape(round_['name']), escape(_(state, language)),
                 escape(methods.get(round_['method'], round_['method'])),
                 date(round_['start_date']), date(round_['end_date']))]
-        if round_['open']:
+        # A majority judgment is graded, no money is placed on it
+        graded = round_['method'] == 'majority_judgment'
+        if graded and round_['open']:
+            names = ['bucket', 'min_goal', 'max_goal']
+        elif round_['open']:
             names = ['bucket', 'min_goal', 'max_goal', 'committed',
                 'progress']
         else:
@@ -440,7 +452,9 @@ class PublicPage(Model):
             cells = ['<th scope="row">%s</th>' % name,
                 '<td>%s</td>' % money(bucket['min_goal']),
                 '<td>%s</td>' % money(bucket['max_goal'])]
-            if round_['open']:
+            if graded and round_['open']:
+                pass
+            elif round_['open']:
                 cells.append('<td>%s</td>' % money(bucket['committed']))
                 cells.append('<td>%s%s</td>' % (
                         percent(bucket['progress']),
@@ -479,8 +493,10 @@ class PublicPage(Model):
                 key=lambda i: i[0].start_date)]
         top = max([v for _y, vs in values for v in vs] + [Decimal(1)])
         width, height, bar = 60 * max(len(values), 1) + 10, 120, 16
-        parts = ['<svg class="chart" viewBox="0 0 %s %s" role="img">' % (
-                width, height + 20)]
+        parts = ['<svg class="chart" viewBox="0 0 %(w)s %(h)s" '
+            'width="%(w2)s" height="%(h2)s" role="img">' % {
+                'w': width, 'h': height + 20,
+                'w2': 2 * width, 'h2': 2 * (height + 20)}]
         for i, (year, amounts) in enumerate(values):
             x = 10 + i * 60
             for j, (name, amount) in enumerate(zip(names, amounts)):
