@@ -45,7 +45,7 @@ class PublicPage(Model):
 
     @classmethod
     def get_fiscalyears(cls, company):
-        "Return the fiscal years with figures of public resources""
+        "Return the fiscal years with figures of public resources"
         pool = Pool()
         FiscalYear = pool.get('account.fiscalyear')
         FundLine = pool.get('commons.fund.line')
