@@ -322,6 +322,24 @@ def _money(name, description, currency):
         unit=currency)
 
 
+def _csv_resource(name, path, title, description, fields, key):
+    return {
+        'name': name,
+        'path': path,
+        'title': title,
+        'description': description,
+        'profile': 'tabular-data-resource',
+        'format': 'csv',
+        'mediatype': 'text/csv',
+        'encoding': 'utf-8',
+        'dialect': {'delimiter': ',', 'header': True},
+        'schema': {
+            'fields': fields,
+            'primaryKey': [key],
+            },
+        }
+
+
 def datapackage(
         company, fiscalyear=None, source=None, ledger_path='ledger.csv',
         resources_path='resources.csv'):
@@ -386,40 +404,17 @@ def datapackage(
     sources = [{'title': company.rec_name}]
     if source:
         sources[0]['path'] = source
-    dialect = {'delimiter': ',', 'header': True}
-    resources = [{
-            'name': 'ledger',
-            'path': ledger_path,
-            'title': "Public ledger of the commons",
-            'description': "The lines of the fund ledger of the public "
-            "resources.",
-            'profile': 'tabular-data-resource',
-            'format': 'csv',
-            'mediatype': 'text/csv',
-            'encoding': 'utf-8',
-            'dialect': dialect,
-            'schema': {
-                'fields': ledger_fields,
-                'primaryKey': ['id'],
-                },
-            }]
+    resources = [_csv_resource(
+            'ledger', ledger_path, "Public ledger of the commons",
+            "The lines of the fund ledger of the public resources.",
+            ledger_fields, 'id')]
     if fiscalyear:
-        resources.append({
-                'name': 'resources',
-                'path': resources_path,
-                'title': "Public resources and their funding",
-                'description': "The figures of the Resource Funding "
-                "analysis for the fiscal year %s." % fiscalyear.name,
-                'profile': 'tabular-data-resource',
-                'format': 'csv',
-                'mediatype': 'text/csv',
-                'encoding': 'utf-8',
-                'dialect': dialect,
-                'schema': {
-                    'fields': resource_fields,
-                    'primaryKey': ['code'],
-                    },
-                })
+        resources.append(_csv_resource(
+                'resources', resources_path,
+                "Public resources and their funding",
+                "The figures of the Resource Funding analysis for the "
+                "fiscal year %s." % fiscalyear.name,
+                resource_fields, 'code'))
     return {
         'profile': 'tabular-data-package',
         'name': 'commons-account',

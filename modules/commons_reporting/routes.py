@@ -130,6 +130,12 @@ def _fiscalyear(request, company):
     return fiscalyear
 
 
+def _optional_fiscalyear(request, company):
+    "Return the fiscal year asked, or None for the whole ledger"
+    if request.args.get('fiscalyear'):
+        return _fiscalyear(request, company)
+
+
 def _int_arg(request, name, default, maximum=MAX_INTEGER):
     value = request.args.get(name)
     if value is None:
@@ -182,9 +188,7 @@ def resource(request, pool, company, code):
 @with_transaction()
 def ledger(request, pool, company):
     company = _company(pool, company)
-    fiscalyear = (
-        _fiscalyear(request, company)
-        if request.args.get('fiscalyear') else None)
+    fiscalyear = _optional_fiscalyear(request, company)
     page = _int_arg(request, 'page', 1)
     size = _int_arg(request, 'size', PAGE_SIZE, MAX_PAGE_SIZE)
     count, rows = opendata.ledger_rows(
@@ -231,9 +235,7 @@ def datapackage(request, pool, company):
 @with_transaction()
 def ledger_csv(request, pool, company):
     company = _company(pool, company)
-    fiscalyear = (
-        _fiscalyear(request, company)
-        if request.args.get('fiscalyear') else None)
+    fiscalyear = _optional_fiscalyear(request, company)
     return _response(
         request, opendata.ledger_csv(company, fiscalyear),
         'text/csv; charset=utf-8')
@@ -332,6 +334,17 @@ def _page_data(request, pool, company, Page, language, code=None):
     return data, base
 
 
+def _html_page(request, pool, company, Page, language, code=None):
+    data, base = _page_data(request, pool, company, Page, language, code)
+    with Transaction().set_context(language=language):
+        if code is None:
+            body = Page.render_host(data, language, base)
+        else:
+            body = Page.render_resource(data, language, base)
+    return _page_response(
+        request, body, language, 'text/html; charset=utf-8')
+
+
 @app.route('/<database_name>/commons/<company>/', methods={'GET'})
 @allow_null_origin
 @html_errors
@@ -339,11 +352,7 @@ def _page_data(request, pool, company, Page, language, code=None):
 @with_transaction()
 @_translated_errors
 def host_page(request, pool, company, Page, language):
-    data, base = _page_data(request, pool, company, Page, language)
-    with Transaction().set_context(language=language):
-        body = Page.render_host(data, language, base)
-    return _page_response(
-        request, body, language, 'text/html; charset=utf-8')
+    return _html_page(request, pool, company, Page, language)
 
 
 @app.route('/<database_name>/commons/<company>/page/<code>',
@@ -354,11 +363,7 @@ def host_page(request, pool, company, Page, language):
 @with_transaction()
 @_translated_errors
 def resource_page(request, pool, company, code, Page, language):
-    data, base = _page_data(request, pool, company, Page, language, code)
-    with Transaction().set_context(language=language):
-        body = Page.render_resource(data, language, base)
-    return _page_response(
-        request, body, language, 'text/html; charset=utf-8')
+    return _html_page(request, pool, company, Page, language, code)
 
 
 @app.route('/<database_name>/commons/<company>/badge/<code>.svg',
