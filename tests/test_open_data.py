@@ -166,6 +166,20 @@ def test_export(database, tmp_path):
         assert 'SECRET' not in content, path
         assert '777' not in content, path
 
+    # The data package is valid for the frictionless validator
+    from frictionless import Package
+    package = Package(str(output / 'datapackage.json'))
+    report = package.validate()
+    assert report.valid, report.flatten(
+        ['type', 'note', 'rowNumber', 'fieldName'])
+    assert package.licenses[0]['name'] == 'ODbL-1.0'
+    ledger = package.get_resource('ledger')
+    assert {f.name: f.type for f in ledger.schema.fields}['date'] == 'date'
+    rows = ledger.read_rows()
+    assert sum(r['amount'] for r in rows if r['kind'] == 'receipt') == 3350
+    loot, = package.get_resource('resources').read_rows()
+    assert (loot['need'], loot['recognised']) == (5600, 3350)
+
 
 def test_unknown_company(database, tmp_path):
     "An unknown company or fiscal year is a clear error, no file is written"
@@ -179,22 +193,3 @@ def test_unknown_company(database, tmp_path):
     assert 'has no fiscal year 1999' in stderr
     assert not output.exists()
 
-
-def test_datapackage(database, tmp_path):
-    "The data package of the export is valid for the frictionless validator"
-    from frictionless import Package
-    output = tmp_path / 'package'
-    status, _, stderr = database.run(
-        '--fiscalyear', '2023', '--output', str(output))
-    assert status == 0, stderr
-    package = Package(str(output / 'datapackage.json'))
-    report = package.validate()
-    assert report.valid, report.flatten(
-        ['type', 'note', 'rowNumber', 'fieldName'])
-    assert package.licenses[0]['name'] == 'ODbL-1.0'
-    ledger = package.get_resource('ledger')
-    assert {f.name: f.type for f in ledger.schema.fields}['date'] == 'date'
-    rows = ledger.read_rows()
-    assert sum(r['amount'] for r in rows if r['kind'] == 'receipt') == 3350
-    loot, = package.get_resource('resources').read_rows()
-    assert (loot['need'], loot['recognised']) == (5600, 3350)
