@@ -6,9 +6,13 @@
 Writes into the output directory:
 
 - ``ledger.csv`` and ``ledger.json``: the fund lines of the public resources
-  of the company (the CSV starts with a ``#`` line holding the notice);
-- ``resources.json``: the public resources with their needs and funding for
-  the fiscal year (the current one unless ``--fiscalyear`` is given);
+  of the company (the CSV: UTF-8, the header first, ISO dates, ``.``
+  decimals);
+- ``resources.csv`` and ``resources.json``: the public resources with their
+  needs and funding for the fiscal year (the current one unless
+  ``--fiscalyear`` is given);
+- ``datapackage.json``: the Frictionless Data Package that describes the CSV
+  files (table schemas, ODbL licence, source);
 - ``LICENSE.txt``: the ODbL notice.
 
 Only resources marked public are exported, natural persons who did not
@@ -93,8 +97,12 @@ def write_files(pool, output, company_id=None, fiscalyear_name=None):
             'LICENSE.txt': opendata.NOTICE + '\n',
             }
         if fiscalyear:
+            files['resources.csv'] = opendata.resources_csv(
+                company, fiscalyear)
             files['resources.json'] = opendata.resources_json(
                 company, fiscalyear)
+        files['datapackage.json'] = opendata.datapackage_json(
+            company, fiscalyear)
     paths = []
     for name, content in files.items():
         path = output / name

@@ -600,3 +600,84 @@ def test_quadratic_bucket_progress(served, page, browser):
         page.screenshot(path=str(browser / 'round-quadratic.png'))
     finally:
         page.screenshot(path=str(browser / 'round-quadratic-last.png'))
+
+
+def _amount(text):
+    "The decimal of an amount shown in French (4 460,00 €, 60 %)"
+    digits = re.sub(r'[^\d,-]', '', text).replace(',', '.')
+    return Decimal(digits)
+
+
+def test_public_pages(demo_server, french_page, browser):
+    """A funder's browser, in French, opens the host's public page and the
+    page of LOOT: their figures are those of the Resource Funding analysis,
+    and no person who did not consent is named"""
+    from playwright.sync_api import expect
+    page = french_page
+    admin = demo_server.client('admin', 'admin')
+    company = admin.context['company']
+    fiscalyear, = admin.model('account.fiscalyear', 'search', [
+            ('company', '=', company), ('name', '=', '2023')],
+        0, None, None)
+    names = ['resource_code', 'need', 'recognised', 'received', 'gap',
+        'spent', 'coverage']
+    analysis = {r['resource_code']: r for r in admin.model(
+            'commons.reporting.resource_funding', 'search_read', [
+                ('public', '=', True)], 0, None, None, names,
+            context={**admin.context, 'fiscalyear': fiscalyear})}
+    assert 'LOOT' in analysis
+    hidden = [p['name'] for p in admin.model('party.party', 'search_read', [
+                ('name', 'in', demo_data.PERSONS),
+                ('commons_public_consent', '=', False),
+                ], 0, None, None, ['name'])]
+    assert hidden
+    base = '%s%s/commons/%s/' % (
+        demo_server.url, demo_server.database.name, company)
+    try:
+        response = page.goto(base + '?fiscalyear=2023')
+        assert response.status == 200
+        assert response.headers['content-language'] == 'fr'
+        expect(page.locator('h1')).to_contain_text("Association ANIS")
+        for code, row in analysis.items():
+            if not (row['need'] or row['recognised']):
+                continue
+            tr = page.locator('tr[data-resource="%s"]' % code)
+            expect(tr).to_have_count(1)
+            for name in ['recognised', 'received', 'gap']:
+                text = tr.locator('td[data-field="%s"]' % name).inner_text()
+                assert _amount(text) == row[name], (code, name, text)
+            need = tr.locator('td[data-field="need"] strong').inner_text()
+            assert _amount(need) == row['need'], (code, need)
+            coverage = tr.locator('td[data-field="coverage"]').inner_text()
+            if row['coverage'] is not None:
+                assert _amount(coverage) == round(
+                    Decimal(str(row['coverage'])) * 100), (code, coverage)
+        total = page.locator('dd[data-total="recognised"]').inner_text()
+        assert _amount(total) == sum(
+            r['recognised'] for r in analysis.values())
+        expect(page.locator('body')).to_contain_text("Acquis")
+        text = page.locator('body').inner_text()
+        for name in hidden:
+            assert name not in text, name
+        page.screenshot(path=str(browser / 'public-host.png'), full_page=True)
+
+        page.locator('tr[data-resource="LOOT"] a').click()
+        expect(page.locator('h1')).to_have_text("Logiciel LOOT")
+        loot = analysis['LOOT']
+        for name in ['need', 'recognised', 'received', 'spent', 'gap']:
+            text = page.locator('dd[data-field="%s"]' % name).inner_text()
+            assert _amount(text) == loot[name], (name, text)
+        expect(page.locator('table.funders')).to_contain_text(
+            "Fabrique Monscobar")
+        expect(page.locator('svg.chart')).to_be_visible()
+        text = page.locator('body').inner_text()
+        for name in hidden:
+            assert name not in text, name
+        page.screenshot(path=str(browser / 'public-loot.png'), full_page=True)
+
+        response = page.goto(base + 'badge/LOOT.svg?fiscalyear=2023')
+        assert response.headers['content-type'] == 'image/svg+xml'
+        assert 'financé à 100 %' in response.text()
+        page.screenshot(path=str(browser / 'public-loot-badge.png'))
+    finally:
+        page.screenshot(path=str(browser / 'public-last.png'))

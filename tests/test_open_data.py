@@ -130,12 +130,13 @@ def test_export(database, tmp_path):
         '--fiscalyear', '2023', '--output', str(output))
     assert status == 0, stderr
     assert {Path(p).name for p in stdout.split()} == {
-        'ledger.csv', 'ledger.json', 'resources.json', 'LICENSE.txt'}
+        'ledger.csv', 'ledger.json', 'resources.csv', 'resources.json',
+        'datapackage.json', 'LICENSE.txt'}
 
     text = (output / 'ledger.csv').read_text(encoding='utf-8')
-    notice, _, body = text.partition('\n')
-    assert notice.startswith('# ') and 'ODbL' in notice
-    rows = list(csv.DictReader(body.splitlines()))
+    # As data tools expect it: the header first
+    assert text.startswith('id,date,resource,'), text[:100]
+    rows = list(csv.DictReader(text.splitlines()))
     assert {r['resource'] for r in rows} == {'LOOT'}
     receipts = {r['amount']: r for r in rows if r['kind'] == 'receipt'}
     assert set(receipts) == {'3000.00', '200.00', '100.00', '50.00'}
@@ -144,7 +145,7 @@ def test_export(database, tmp_path):
     # A person who did not consent and a party nobody classified
     for amount in ['100.00', '50.00']:
         assert receipts[amount]['party'] == ''
-        assert receipts[amount]['anonymised'] == 'True'
+        assert receipts[amount]['anonymised'] == 'true'
         assert receipts[amount]['description'] == ''
 
     ledger = json.loads((output / 'ledger.json').read_text('utf-8'))
@@ -154,12 +155,30 @@ def test_export(database, tmp_path):
     loot, = resources['resources']
     assert (loot['code'], loot['need'], loot['recognised'],
         loot['received']) == ('LOOT', '5600.00', '3350.00', '3350.00')
+    (resource_row,) = csv.DictReader(
+        (output / 'resources.csv').read_text('utf-8').splitlines())
+    assert (resource_row['code'], resource_row['recognised']) == (
+        'LOOT', '3350.00')
     for path in output.iterdir():
         content = path.read_text('utf-8')
         assert 'Jean Secret' not in content, path
         assert 'Paul Nobody' not in content, path
         assert 'SECRET' not in content, path
         assert '777' not in content, path
+
+    # The data package is valid for the frictionless validator
+    from frictionless import Package
+    package = Package(str(output / 'datapackage.json'))
+    report = package.validate()
+    assert report.valid, report.flatten(
+        ['type', 'note', 'rowNumber', 'fieldName'])
+    assert package.licenses[0]['name'] == 'ODbL-1.0'
+    ledger = package.get_resource('ledger')
+    assert {f.name: f.type for f in ledger.schema.fields}['date'] == 'date'
+    rows = ledger.read_rows()
+    assert sum(r['amount'] for r in rows if r['kind'] == 'receipt') == 3350
+    loot, = package.get_resource('resources').read_rows()
+    assert (loot['need'], loot['recognised']) == (5600, 3350)
 
 
 def test_unknown_company(database, tmp_path):
@@ -173,3 +192,4 @@ def test_unknown_company(database, tmp_path):
     assert status == 2
     assert 'has no fiscal year 1999' in stderr
     assert not output.exists()
+

@@ -1163,6 +1163,51 @@ def test_open_data_names_no_person(world, format_):
     assert "Fabrique Monscobar" in text
 
 
+@pytest.mark.parametrize('fiscalyear', ['2023', None])
+def test_public_pages_name_no_person(world, fiscalyear):
+    """The public pages and badges name no person who did not consent and
+    show no private resource"""
+    private = "Ressource privée des attaques"
+    if not world.admin.model('commons.resource', 'search', [
+                ('code', '=', 'ATTACK-PRIVATE'),
+                ('active', 'in', [True, False]),
+                ], 0, None, None):
+        world.admin.model('commons.resource', 'create', [{
+                    'name': private,
+                    'code': 'ATTACK-PRIVATE',
+                    'kind': 'software',
+                    'public': False,
+                    'company': world.company,
+                    'needs': [('create', [{
+                                    'fiscalyear': world.fiscalyear_2023,
+                                    'category': 'development',
+                                    'amount': Decimal('4321.00'),
+                                    }])],
+                    }])
+    query = {'fiscalyear': fiscalyear} if fiscalyear else {}
+    status, headers, body = get(world, '%s/resources' % world.company,
+        fiscalyear=fiscalyear or '2023')
+    codes = [r['code'] for r in json.loads(body)['resources']]
+    assert 'LOOT' in codes and 'ATTACK-PRIVATE' not in codes
+    pages = ['%s/' % world.company] + [
+        '%s/%s/%s' % (world.company, kind, code)
+        for code in codes
+        for kind in ['page', 'badge']]
+    for path in pages:
+        if '/badge/' in path:
+            path += '.svg'
+        status, headers, body = get(world, path, **query)
+        assert status == 200, (path, body[-2000:])
+        text = body.decode('utf-8')
+        for name in unpublished(world) + [private, 'ATTACK-PRIVATE']:
+            assert name not in text, (path, name)
+    for kind in ['page/ATTACK-PRIVATE', 'badge/ATTACK-PRIVATE.svg']:
+        status, headers, body = get(
+            world, '%s/%s' % (world.company, kind), **query)
+        assert status == 404, body[-2000:]
+        assert private not in body.decode('utf-8')
+
+
 def test_participant_grades_open_round(world):
     """A participant grades from the round while it is open: their own
     grades only, not the terms of the round, nothing once it is closed"""

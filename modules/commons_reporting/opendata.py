@@ -32,7 +32,13 @@ LEDGER_COLUMNS = [
     'id', 'date', 'resource', 'resource_name', 'fund', 'kind', 'amount',
     'currency', 'party', 'anonymised', 'description',
     ]
-SCHEMA_VERSION = '2.0'
+RESOURCE_COLUMNS = [
+    'code', 'name', 'kind', 'description', 'license', 'website',
+    'fiscalyear', 'currency', 'need', 'pledged', 'allocated', 'host_share',
+    'recognised', 'received', 'spent', 'available', 'gap', 'coverage',
+    'coverage_received',
+    ]
+SCHEMA_VERSION = '2.1'
 
 
 class PublicLedger(ModelSQL, ModelView):
@@ -281,17 +287,155 @@ def ledger_json(company, fiscalyear=None):
             }, ensure_ascii=False, indent=1)
 
 
-def ledger_csv(company, fiscalyear=None):
-    "Return the ledger as CSV, the notice on a first line starting with #"
-    _, rows = ledger_rows(company, fiscalyear)
+def _csv(columns, rows):
+    "Return rows as CSV: UTF-8, the header first, ISO dates, '.' decimals"
     output = io.StringIO()
-    output.write('# %s\n' % NOTICE)
     writer = csv.DictWriter(
-        output, fieldnames=LEDGER_COLUMNS, lineterminator='\n')
+        output, fieldnames=columns, lineterminator='\n',
+        extrasaction='ignore')
     writer.writeheader()
     for row in rows:
-        writer.writerow(row)
+        writer.writerow({
+                k: ('true' if v else 'false') if isinstance(v, bool) else v
+                for k, v in row.items()})
     return output.getvalue()
+
+
+def ledger_csv(company, fiscalyear=None):
+    "Return the ledger as CSV, the header on the first line"
+    _, rows = ledger_rows(company, fiscalyear)
+    return _csv(LEDGER_COLUMNS, rows)
+
+
+def resources_csv(company, fiscalyear):
+    "Return the public resources and their funding as CSV, one row each"
+    return _csv(RESOURCE_COLUMNS, resource_rows(company, fiscalyear))
+
+
+def _field(name, type_, description, **extra):
+    return {'name': name, 'type': type_, 'description': description, **extra}
+
+
+def _money(name, description, currency):
+    return _field(
+        name, 'number', description, bareNumber=True, decimalChar='.',
+        unit=currency)
+
+
+def _csv_resource(name, path, title, description, fields, key):
+    return {
+        'name': name,
+        'path': path,
+        'title': title,
+        'description': description,
+        'profile': 'tabular-data-resource',
+        'format': 'csv',
+        'mediatype': 'text/csv',
+        'encoding': 'utf-8',
+        'dialect': {'delimiter': ',', 'header': True},
+        'schema': {
+            'fields': fields,
+            'primaryKey': [key],
+            },
+        }
+
+
+def datapackage(
+        company, fiscalyear=None, source=None, ledger_path='ledger.csv',
+        resources_path='resources.csv'):
+    """Return the Frictionless Data Package of the ledger and, for the
+    fiscal year, of the resources"""
+    currency = company.currency.code
+    ledger_fields = [
+        _field('id', 'integer', "The id of the fund line, stable.",
+            constraints={'required': True, 'unique': True}),
+        _field('date', 'date', "When the money moved (ISO 8601).",
+            format='default'),
+        _field('resource', 'string', "The code of the resource."),
+        _field('resource_name', 'string', "The name of the resource."),
+        _field('fund', 'string', "The code of the fund."),
+        _field('kind', 'string', "What moved the money.",
+            constraints={'enum': [
+                    'receipt', 'fee', 'allocation', 'expense', 'reciprocity',
+                    'refund', 'adjustment', 'host']}),
+        _money('amount', "Positive when the fund receives, negative when "
+            "it gives, in the currency of the line.", currency),
+        _field('currency', 'string', "ISO 4217 code of the currency."),
+        _field('party', 'string', "The funder or the payee, empty when "
+            "anonymised."),
+        _field('anonymised', 'boolean', "Whether the party is hidden: "
+            "neither an organisation nor a person who consented."),
+        _field('description', 'string', "The text of the line, empty when "
+            "anonymised."),
+        ]
+    money = {
+        'need': "The needs of the year.",
+        'pledged': "The funders' confirmed pledges of the year.",
+        'allocated': "What pooled funds allocated to it in the year.",
+        'recognised': "The income posted for it in the year, paid or not.",
+        'received': "The part of the recognised income actually paid in.",
+        'host_share': "The host's own resources designated for it in the "
+        "year.",
+        'spent': "The expenses of the year.",
+        'available': "All its lines up to the end of the year.",
+        'gap': "need - allocated - host_share - recognised, at least 0.",
+        }
+    resource_fields = []
+    for name in RESOURCE_COLUMNS:
+        if name in money:
+            resource_fields.append(_money(name, money[name], currency))
+        elif name.startswith('coverage'):
+            resource_fields.append(_field(name, 'number',
+                    "(allocated + host_share + %s) / need, empty without "
+                    "need: 0.5 is 50 %%." % (
+                        'received' if name == 'coverage_received'
+                        else 'recognised'), unit='ratio'))
+        else:
+            resource_fields.append(_field(name, 'string', {
+                        'code': "The code of the resource.",
+                        'name': "The name of the resource.",
+                        'kind': "What sort of commons the resource is.",
+                        'description': "What the resource is.",
+                        'license': "The licence of the resource.",
+                        'website': "The website of the resource.",
+                        'fiscalyear': "The fiscal year of the figures.",
+                        'currency': "ISO 4217 code of the currency.",
+                        }[name]))
+    sources = [{'title': company.rec_name}]
+    if source:
+        sources[0]['path'] = source
+    resources = [_csv_resource(
+            'ledger', ledger_path, "Public ledger of the commons",
+            "The lines of the fund ledger of the public resources.",
+            ledger_fields, 'id')]
+    if fiscalyear:
+        resources.append(_csv_resource(
+                'resources', resources_path,
+                "Public resources and their funding",
+                "The figures of the Resource Funding analysis for the "
+                "fiscal year %s." % fiscalyear.name,
+                resource_fields, 'code'))
+    return {
+        'profile': 'tabular-data-package',
+        'name': 'commons-account',
+        'title': "Commons account kept by %s" % company.rec_name,
+        'description': NOTICE,
+        'version': SCHEMA_VERSION,
+        'licenses': [{
+                'name': LICENSE,
+                'path': LICENSE_URL,
+                'title': "Open Data Commons Open Database License 1.0",
+                }],
+        'sources': sources,
+        'keywords': ['commons', 'funding', 'open data'],
+        'resources': resources,
+        }
+
+
+def datapackage_json(company, fiscalyear=None, source=None):
+    return json.dumps(
+        datapackage(company, fiscalyear, source), ensure_ascii=False,
+        indent=1)
 
 
 def resources_json(company, fiscalyear):

@@ -2,7 +2,9 @@
 # this repository contains the full copyright notices and license terms.
 import datetime as dt
 import json
+import tempfile
 from decimal import Decimal
+from pathlib import Path
 
 from trytond.modules.commons_fund.tests.tools import (
     create_resource, setup_host)
@@ -70,6 +72,9 @@ class CommonsReportingRouteTestCase(RouteTestCase):
                         }, {
                         'name': "Paul Nobody",
                         }])
+            public.stewards = [org, person]
+            public.description = "A <b>free</b> tool"
+            public.save()
             pledges = confirm_pledges(company, fiscalyear, [
                     (person, public_fund, 100),
                     (consenting, public_fund, 200),
@@ -227,6 +232,154 @@ class CommonsReportingRouteTestCase(RouteTestCase):
         self.assertEqual(
             {l['resource'] for l in data['lines']}, {'ELSEWHERE'})
         self.assertEqual(self.get('999/ledger').status_code, 404)
+
+    def page(self, path, language=None, **headers):
+        if language:
+            headers['Accept-Language'] = language
+        client = self.client()
+        return client.get(
+            '/%s/commons/%s' % (self.db_name, path), headers=headers)
+
+    def assertPrivate(self, body):
+        for text in ["Jean Secret", "Paul Nobody", "777", "SECRET"]:
+            self.assertNotIn(text, body)
+
+    def test_host_page(self):
+        "The host's page shows the public resources and is cacheable"
+        response = self.page('%s/?fiscalyear=2023' % self.company_id, 'en')
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.mimetype, 'text/html')
+        self.assertEqual(response.headers['Content-Language'], 'en')
+        self.assertIn('Accept-Language', response.headers['Vary'])
+        self.assertIn('max-age', response.headers['Cache-Control'])
+        body = response.get_data(as_text=True)
+        self.assertIn('<html lang="en">', body)
+        self.assertIn('data-resource="LOOT"', body)
+        self.assertIn("Resource LOOT", body)
+        # The currency of the tests has no sign but its code
+        amount = r'[^<\d]*%s</'
+        self.assertRegex(body, 'data-field="need"><strong>' + amount % (
+                '5,600.00'))
+        self.assertRegex(body, 'data-field="recognised">' + amount % (
+                '3,350.00'))
+        self.assertRegex(body, 'data-field="gap">' + amount % '2,250.00')
+        self.assertIn('<td data-field="coverage">60%', body)
+        self.assertRegex(body, 'data-total="recognised">' + amount % (
+                '3,350.00'))
+        self.assertIn("<svg", body)
+        self.assertNotIn("<script", body)
+        self.assertPrivate(body)
+
+        response = self.page('%s/?fiscalyear=2023' % self.company_id, 'en',
+            **{'If-None-Match': response.headers['ETag']})
+        self.assertEqual(response.status_code, 304)
+
+        # French by default, English only when the browser prefers it
+        for language in [None, 'fr-FR,fr;q=0.9,en;q=0.8', 'de, fr;q=0.5']:
+            with self.subTest(language=language):
+                response = self.page(
+                    '%s/?fiscalyear=2023' % self.company_id, language)
+                self.assertEqual(response.headers['Content-Language'], 'fr')
+                self.assertIn('<html lang="fr">',
+                    response.get_data(as_text=True))
+        # The current year has no figure: the page shows the latest one
+        response = self.page('%s/' % self.company_id, 'en')
+        self.assertIn('<strong aria-current="page">2023</strong>',
+            response.get_data(as_text=True))
+
+    def test_resource_page(self):
+        "The page of a public resource names no person who did not consent"
+        response = self.page(
+            '%s/page/LOOT?fiscalyear=2023' % self.company_id, 'en')
+        self.assertEqual(response.status_code, 200)
+        body = response.get_data(as_text=True)
+        self.assertIn("A &lt;b&gt;free&lt;/b&gt; tool", body)
+        self.assertIn('<dd data-field="stewards">Fabrique Monscobar</dd>',
+            body)
+        self.assertRegex(
+            body, r'data-field="recognised">[^<\d]*3,350\.00</dd>')
+        self.assertIn('<dd data-field="coverage">60%', body)
+        self.assertIn("Alice Open", body)
+        self.assertIn("Persons who did not consent to be named", body)
+        self.assertIn('badge/LOOT.svg', body)
+        self.assertIn('<tr data-year="2023">', body)
+        self.assertPrivate(body)
+
+        for code in ['SECRET', 'NOTHING', 'ELSEWHERE']:
+            with self.subTest(code=code):
+                response = self.page('%s/page/%s?fiscalyear=2023' % (
+                        self.company_id, code), 'en')
+                self.assertEqual(response.status_code, 404)
+                self.assertEqual(response.mimetype, 'text/html')
+                self.assertIn("Unknown resource %s" % code,
+                    response.get_data(as_text=True))
+        for path, status in [
+                ('%s/page/LO%%00OT' % self.company_id, 400),
+                ('%s/?fiscalyear=%%00' % self.company_id, 400),
+                ('%s/?fiscalyear=1999' % self.company_id, 404),
+                ('999/', 404),
+                ('abc/', 400),
+                ]:
+            with self.subTest(path=path):
+                response = self.page(path, 'en')
+                self.assertEqual(response.status_code, status)
+                self.assertEqual(response.mimetype, 'text/html')
+                self.assertEqual(response.headers['Cache-Control'], 'no-store')
+
+    def test_badge(self):
+        "The badge tells the coverage of the year in the reader's language"
+        response = self.page(
+            '%s/badge/LOOT.svg?fiscalyear=2023' % self.company_id, 'en')
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.mimetype, 'image/svg+xml')
+        self.assertTrue(response.headers['ETag'])
+        body = response.get_data(as_text=True)
+        self.assertIn("funded at 60% for 2023", body)
+        response = self.page(
+            '%s/badge/SECRET.svg?fiscalyear=2023' % self.company_id, 'en')
+        self.assertEqual(response.status_code, 404)
+
+    def test_datapackage(self):
+        "The data package and its CSV files are valid for frictionless"
+        from frictionless import Package
+        response = self.get('%s/datapackage.json' % self.company_id)
+        self.assertEqual(response.status_code, 200)
+        descriptor = json.loads(response.get_data(as_text=True))
+        # The current year has no figure: the latest year with figures
+        self.assertEqual([r['path'] for r in descriptor['resources']], [
+                'ledger.csv', 'resources.csv?fiscalyear=2023'])
+        response = self.get(
+            '%s/datapackage.json?fiscalyear=2023' % self.company_id)
+        descriptor = json.loads(response.get_data(as_text=True))
+        self.assertEqual(descriptor['licenses'][0]['name'], 'ODbL-1.0')
+        with tempfile.TemporaryDirectory() as folder:
+            folder = Path(folder)
+            for resource in descriptor['resources']:
+                name, _, query = resource['path'].partition('?')
+                self.assertEqual(query, 'fiscalyear=2023')
+                response = self.get('%s/%s?%s' % (
+                        self.company_id, name, query))
+                self.assertEqual(response.status_code, 200)
+                self.assertEqual(response.mimetype, 'text/csv')
+                text = response.get_data(as_text=True)
+                self.assertTrue(text.startswith(resource['schema'][
+                            'fields'][0]['name'] + ','), text[:100])
+                self.assertPrivate(text)
+                (folder / name).write_text(text, encoding='utf-8')
+                resource['path'] = name
+            (folder / 'datapackage.json').write_text(json.dumps(descriptor))
+            package = Package(str(folder / 'datapackage.json'))
+            report = package.validate()
+            self.assertTrue(report.valid, report.flatten(
+                    ['type', 'note', 'rowNumber', 'fieldName']))
+            rows = package.get_resource('resources').read_rows()
+            self.assertEqual(
+                [(r['code'], r['recognised'], r['need']) for r in rows],
+                [('LOOT', Decimal('3350.00'), Decimal('5600.00'))])
+            ledger = package.get_resource('ledger').read_rows()
+            self.assertEqual(len(ledger), 4)
+            self.assertEqual(
+                {r['date'] for r in ledger}, {dt.date(2023, 3, 1)})
 
     def test_unknown_database(self):
         "An unknown database is a JSON 404"
