@@ -7,7 +7,8 @@
 #   COMMONS_UPDATE_DATABASE=0         1: create it or update it (one service
 #                                     only: the "update" service of compose)
 #   COMMONS_MODULES                   modules activated at creation (default:
-#                                     every commons_* module and account_fr)
+#                                     every commons_* module, account_fr and
+#                                     the SEPA transfers)
 #   COMMONS_LANGUAGES=fr              translations loaded at creation
 #   COMMONS_ADMIN_EMAIL               admin's email, set at creation
 #   TRYTONPASSFILE                    file holding the admin password, read at
@@ -104,7 +105,7 @@ update_database() {
             create_database
             ;&
         empty)
-            modules=${COMMONS_MODULES:-$(default_modules) account_fr}
+            modules=${COMMONS_MODULES:-$(default_modules) account_fr account_payment_clearing account_payment_sepa account_payment_sepa_cfonb}
             if [ -z "${TRYTONPASSFILE:-}" ] || [ ! -r "$TRYTONPASSFILE" ]; then
                 log "TRYTONPASSFILE must name a readable file holding the admin password"
                 exit 1
