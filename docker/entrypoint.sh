@@ -8,7 +8,8 @@
 #                                     only: the "update" service of compose)
 #   COMMONS_MODULES                   modules activated at creation (default:
 #                                     every commons_* module, account_fr and
-#                                     account_statement_sepa)
+#                                     account_statement_sepa and the SEPA
+#                                     transfers)
 #   COMMONS_LANGUAGES=fr              translations loaded at creation
 #   COMMONS_ADMIN_EMAIL               admin's email, set at creation
 #   TRYTONPASSFILE                    file holding the admin password, read at
@@ -105,7 +106,7 @@ update_database() {
             create_database
             ;&
         empty)
-            modules=${COMMONS_MODULES:-$(default_modules) account_fr account_statement_sepa}
+            modules=${COMMONS_MODULES:-$(default_modules) account_fr account_statement_sepa account_payment_clearing account_payment_sepa account_payment_sepa_cfonb}
             if [ -z "${TRYTONPASSFILE:-}" ] || [ ! -r "$TRYTONPASSFILE" ]; then
                 log "TRYTONPASSFILE must name a readable file holding the admin password"
                 exit 1

@@ -3,8 +3,8 @@
 """Fill a database with the demo of the common account of the commons.
 
 The database must exist with the modules commons_fund, commons_contribution,
-account_fr and account_statement_sepa activated (scripts/demo.sh makes it
-with trytond-admin).
+account_fr, account_statement_sepa, account_payment_clearing and
+account_payment_sepa activated (scripts/demo.sh makes it with trytond-admin).
 The demo is the association ANIS hosting the six commons of the tiers-lieux
 of the seed, with the LOOT 2023 funding closed by the year end of its
 dedicated funds and the current year under way.  Run on a database that
@@ -27,7 +27,7 @@ from proteus import config as pconfig
 
 from trytond.pool import Pool
 
-STEPS = 17
+STEPS = 18
 
 
 class Demo:
@@ -265,6 +265,54 @@ class Demo:
         self.payment_method.save()
         self.info("payment method %s (BANK, 5121)" % self.payment_method.name)
 
+    def create_sepa(self):
+        self.step("SEPA transfers: bank accounts and the payment journal")
+        Bank = Model.get('bank')
+        BankAccount = Model.get('bank.account')
+        Configuration = Model.get('commons.configuration')
+        Journal = Model.get('account.journal')
+        Party = Model.get('party.party')
+        PaymentJournal = Model.get('account.payment.journal')
+
+        banks = {}
+
+        def bank_account(owner, bank_name, bic, iban):
+            if bic not in banks:
+                party = Party(name=bank_name)
+                party.commons_organisation = True
+                party.save()
+                banks[bic] = Bank(party=party, bic=bic)
+                banks[bic].save()
+            account = BankAccount(bank=banks[bic])
+            account.owners.append(Party(owner.id))
+            account.numbers.new(type='iban', number=iban)
+            account.save()
+            return account
+
+        account = bank_account(
+            self.company_party, *data.HOST_BANK_ACCOUNT)
+        for name, values in data.BANK_ACCOUNTS.items():
+            bank_account(self.party(name), *values)
+        self.info("%s: %s (%s); %d contributors' IBAN" % (
+                self.company_party.name, data.HOST_BANK_ACCOUNT[2],
+                data.HOST_BANK_ACCOUNT[1], len(data.BANK_ACCOUNTS)))
+
+        # A transfer succeeds when the bank has debited it: it is booked on
+        # the bank account, in the bank journal
+        configuration = Configuration(1)
+        journal = PaymentJournal(name="Virements SEPA")
+        journal.process_method = 'sepa'
+        journal.sepa_bank_account_number, = account.numbers
+        journal.sepa_payable_flavor = 'pain.001.001.03'
+        journal.sepa_receivable_flavor = 'pain.008.001.02'
+        journal.clearing_account = configuration.bank_account
+        journal.clearing_journal, = Journal.find([('code', '=', 'BANK')])
+        journal.save()
+        self.payment_journal = journal
+        self.info("payment journal %s (%s, clearing %s)" % (
+                journal.name, journal.sepa_payable_flavor,
+                journal.clearing_account.code))
+
     def create_resources(self):
         self.step("The %d commons of the tiers-lieux and their needs"
             % len(data.RESOURCES))
@@ -398,6 +446,28 @@ class Demo:
         pay.form.payment_method = self.payment_method
         pay.form.date = date
         pay.execute('choice')
+
+    def pay_by_transfer(self, invoice, date):
+        """Pay the supplier invoice by a SEPA transfer that the bank
+        executes on date and return its payment group"""
+        Move = Model.get('account.move')
+        Payment = Model.get('account.payment')
+        lines = invoice.lines_to_pay
+        pay = Wizard('account.move.line.pay', lines)
+        pay.form.date = date
+        pay.execute('next_')
+        pay.form.journal = self.payment_journal
+        pay.execute('next_')
+        payments = Payment.find([('line', 'in', [l.id for l in lines])])
+        Payment.click(payments, 'submit')
+        Payment.click(payments, 'approve')
+        process = Payment.click(payments, 'process_wizard')
+        group, = process.actions[0]
+        succeed = Payment.click(payments, 'succeed_wizard')
+        succeed.form.date = date
+        succeed.execute('succeed')
+        Move.click([Payment(p.id).clearing_move for p in payments], 'post')
+        return group
 
     def designate(self, pledge, date):
         "Designate the host's own share on its fund: no move"
@@ -560,15 +630,16 @@ class Demo:
         invoice, = wizard.actions[0]
         invoice = Invoice(invoice.id)
         invoice.click('post')
-        self.pay(invoice, dt.date(2023, *paid_date))
+        group = self.pay_by_transfer(invoice, dt.date(2023, *paid_date))
         invoice.reload()
         fund = self.funds['LOOT']
         fund.reload()
-        self.info("invoice %s of %s: %s EUR, %s; LOOT's fund spent %s, "
-            "available %s" % (
+        self.info("invoice %s of %s: %s EUR, %s by the SEPA transfer %s; "
+            "LOOT's fund spent %s, available %s" % (
                 invoice.number, contributor,
                 format_amount(invoice.total_amount), invoice.state,
-                format_amount(fund.spent), format_amount(fund.available)))
+                group.rec_name, format_amount(fund.spent),
+                format_amount(fund.available)))
 
     def close_2023(self):
         self.step("Year end of the dedicated funds of 2023")
@@ -733,6 +804,7 @@ class Demo:
         self.create_company()
         self.create_chart()
         self.create_configuration()
+        self.create_sepa()
         self.create_resources()
         self.create_users()
         self.create_funds()
@@ -775,7 +847,8 @@ def main(argv=None):
         description="Fill a Tryton database with the demo of the common "
         "account of the commons (ANIS and the commons of the tiers-lieux). "
         "The database must exist with commons_fund, commons_contribution, "
-        "account_fr and account_statement_sepa activated.")
+        "account_fr, account_statement_sepa, account_payment_clearing and "
+        "account_payment_sepa activated.")
     parser.add_argument(
         '-c', '--config', dest='config_file', required=True,
         help="the trytond configuration file")
@@ -789,7 +862,8 @@ def main(argv=None):
     Module = Model.get('ir.module')
     needed = {
         'commons_fund', 'commons_contribution', 'account_fr',
-        'account_statement_sepa'}
+        'account_statement_sepa', 'account_payment_clearing',
+        'account_payment_sepa'}
     missing = needed - {m.name for m in Module.find([
                 ('name', 'in', list(needed)),
                 ('state', '=', 'activated'),

@@ -46,7 +46,8 @@ root = $SAO_ROOT
 EOF
 info "$config"
 
-step "Database $database with: $modules account_fr account_statement_sepa (about a minute)"
+extras="account_fr account_statement_sepa account_payment_clearing account_payment_sepa account_payment_sepa_cfonb"
+step "Database $database with: $modules $extras (about a minute)"
 rm -f "$VAR/db/$database.sqlite" "$VAR/db/$database.sqlite-shm" \
     "$VAR/db/$database.sqlite-wal"
 touch "$VAR/db/$database.sqlite"
@@ -56,7 +57,7 @@ printf 'admin\n' >"$passfile"
 # shellcheck disable=SC2086
 TRYTONPASSFILE=$passfile "$VENV/bin/trytond-admin" -c "$config" \
     -d "$database" --all --activate-dependencies \
-    -u $modules account_fr account_statement_sepa -l fr --email admin@example.org \
+    -u $modules $extras -l fr --email admin@example.org \
     || die "trytond-admin could not create the database" \
         "Read the traceback above: it names the module and the record at fault."
 rm -f "$passfile"

@@ -232,6 +232,19 @@ LOOT_2023_CONTRIBUTIONS = [
     ]
 LOOT_2023_INVOICE = ("Alice Durand", (4, 30), (5, 15))
 
+# Bank accounts (bank, BIC, IBAN; invented numbers with valid check
+# digits): the host's, from which its SEPA transfers pay the contributors'
+# invoices, and the contributors'.
+HOST_BANK_ACCOUNT = (
+    "Crédit Coopératif", 'CCOPFRPP', 'FR07 4255 9100 0008 0123 4567 890')
+BANK_ACCOUNTS = {
+    "Alice Durand": (
+        "La Banque Postale", 'PSSTFRPPPAR',
+        'FR14 2004 1010 0505 0001 3M02 606'),
+    "Hébergeurs Libres": (
+        "Crédit Coopératif", 'CCOPFRPP', 'FR71 4255 9000 0121 0234 5678 901'),
+    }
+
 # Milestones of the current year: resource, name, deliverable, contributor,
 # budget, coordination rate, (month, day) due, and how far it went:
 # 'planned', 'funded' or ('paid', delivered, invoiced, paid) when the

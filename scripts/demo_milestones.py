@@ -67,13 +67,14 @@ def create_milestones(demo):
             Spending(line.id).click('approve')
         invoice.reload()
         invoice.click('post')
-        demo.pay(invoice, demo.date(*paid))
+        group = demo.pay_by_transfer(invoice, demo.date(*paid))
         invoice.reload()
         milestone.reload()
-        demo.info("%-30s %9s EUR due %s: %s on %s, invoice %s %s" % (
+        demo.info("%-30s %9s EUR due %s: %s on %s, invoice %s %s by the "
+            "SEPA transfer %s" % (
                 milestone.rec_name, fmt(budget), milestone.due_date,
                 milestone.state, milestone.delivered_date, invoice.number,
-                invoice.state))
+                invoice.state, group.rec_name))
 
 
 def create_pending_spending(demo):

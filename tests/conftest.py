@@ -28,9 +28,13 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 URI = os.environ.get('TRYTOND_DATABASE_URI') or 'sqlite://'
 BACKEND = 'postgresql' if URI.startswith('postgresql') else 'sqlite'
-# The demo has every module of the repository, as scripts/demo.sh does
+# The demo has every module of the repository, as scripts/demo.sh does,
+# with the French chart and the SEPA transfers
 DEMO_MODULES = sorted(
     p.parent.name for p in (ROOT / 'modules').glob('*/tryton.cfg'))
+DEMO_EXTRAS = [
+    'account_fr', 'account_statement_sepa', 'account_payment_clearing',
+    'account_payment_sepa', 'account_payment_sepa_cfonb']
 SHIPPED_CONFIG = ROOT / 'docker' / 'trytond.conf'
 ADMIN = ('admin', 'admin')
 
@@ -157,8 +161,7 @@ def build_demo(database, log):
     run([
             str(BIN / 'trytond-admin'), '-c', str(database.config),
             '-d', database.name, '--all', '--activate-dependencies',
-            '-u', *DEMO_MODULES, 'account_fr', 'account_statement_sepa',
-            '-l', 'fr',
+            '-u', *DEMO_MODULES, *DEMO_EXTRAS, '-l', 'fr',
             '--email', 'admin@example.org',
             ], log, env, "trytond-admin")
     run([

@@ -37,7 +37,7 @@ import demo_data  # noqa: E402
 
 TABLES = (
     'commons_', 'account_move', 'account_invoice', 'account_fiscalyear',
-    'account_period', 'party_party', 'res_user')
+    'account_payment', 'account_period', 'party_party', 'res_user')
 ROLES = [
     'contributor', 'other_steward', 'steward', 'accountant',
     'commons_admin', 'participant', 'nobody', 'admin']
@@ -913,6 +913,91 @@ def test_other_host_fund(world):
                 'resource': world.resources['LOOT'], 'date': TODAY,
                 'kind': 'work', 'remuneration': 'volunteer', 'quantity': 1,
                 }])
+
+
+# 9b. Payments by SEPA transfer
+
+
+def payment_journal(world):
+    journal, = world.admin.model('account.payment.journal', 'search', [
+            ('process_method', '=', 'sepa')], 0, 1, None)
+    return journal
+
+
+@pytest.mark.parametrize('role', [
+        'contributor', 'steward', 'other_steward', 'participant', 'nobody'])
+def test_payment_created(world, role):
+    "A role without the payment groups pays someone"
+    assert_refused(world, world.clients[role].model, 'account.payment',
+        'create', [{
+                'company': world.company,
+                'journal': payment_journal(world),
+                'kind': 'payable',
+                'party': world.parties['contributor'],
+                'amount': Decimal(10),
+                'date': TODAY,
+                }])
+
+
+def test_accountant_pays(world, spending):
+    """The accountant pays approved and posted spending by SEPA transfer,
+    once its supplier has an IBAN"""
+    invoice, line = spending
+    admin = world.admin
+    login, = make_users(admin, 'payer', "Accounting", [None])
+    user, = admin.model('res.user', 'search', [
+            ('login', '=', login[0])], 0, 1, None)
+    admin.model('res.user', 'write', [user], {
+            'groups': [('add', [
+                        group_id(admin, "Payment"),
+                        group_id(admin, "Payment Approval"),
+                        ])],
+            })
+    accountant = world.server.client(*login)
+    world.clients['steward'].model('commons.fund.spending', 'approve',
+        [line])
+    accountant.model('account.invoice', 'post', [invoice])
+    read, = admin.model('account.invoice', 'read', [invoice],
+        ['lines_to_pay', 'party'])
+    line_to_pay, = read['lines_to_pay']
+    payment, = accountant.model('account.payment', 'create', [{
+                'company': world.company,
+                'journal': payment_journal(world),
+                'kind': 'payable',
+                'party': read['party'],
+                'line': line_to_pay,
+                'amount': Decimal(40),
+                'date': TODAY,
+                }])
+    name, = admin.model('party.party', 'read', [read['party']], ['name'])
+    assert_refused(world, accountant.model, 'account.payment', 'submit',
+        [payment], says='"%s" has no bank account with an IBAN'
+        % name['name'])
+
+    bank, = admin.model('bank', 'search', [], 0, 1, None)
+    admin.model('bank.account', 'create', [{
+                'bank': bank,
+                'owners': [('add', [read['party']])],
+                'numbers': [('create', [{
+                                'type': 'iban',
+                                'number': 'FR76 3000 6000 0112 3456 7890 189',
+                                }])],
+                }])
+    accountant.model('account.payment', 'submit', [payment])
+    accountant.model('account.payment', 'approve', [payment])
+    context = {
+        **accountant.context, 'active_model': 'account.payment',
+        'active_id': payment, 'active_ids': [payment]}
+    wizard = 'wizard.account.payment.process.'
+    session, start, _ = accountant.call(wizard + 'create', context=context)
+    accountant.call(wizard + 'execute', session, {}, start, context=context)
+    accountant.call(wizard + 'delete', session, context=context)
+    read, = admin.model('account.payment', 'read', [payment],
+        ['state', 'group'])
+    assert read['state'] == 'processing'
+    group, = admin.model('account.payment.group', 'read', [read['group']],
+        ['sepa_messages'])
+    assert len(group['sepa_messages']) == 1
 
 
 # 10. Reporting analyses and who reads what

@@ -21,7 +21,7 @@ from trytond.tools import grouped_slice, sqlite_apply_types
 from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import (
-    InvoiceLineFundError, PaymentRequestError, SpendingError)
+    InvoiceLineFundError, PaymentError, PaymentRequestError, SpendingError)
 from .model import HostReportMixin
 
 
@@ -89,6 +89,25 @@ class MoveLine(metaclass=PoolMeta):
         elif isinstance(origin, Pledge):
             return 'receipt'
         return 'adjustment'
+
+    @classmethod
+    def check_commons_payable(cls, lines):
+        """Check that the lines to pay are posted: an invoice charged to a
+        fund is posted only once its spending is approved"""
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        for line in lines:
+            if line.move.state == 'posted':
+                continue
+            origin = line.move.origin
+            if isinstance(origin, Invoice):
+                raise PaymentError(gettext(
+                        'commons_fund.msg_payment_invoice_not_posted',
+                        line=line.rec_name,
+                        invoice=origin.rec_name))
+            raise PaymentError(gettext(
+                    'commons_fund.msg_payment_line_not_posted',
+                    line=line.rec_name))
 
 
 class InvoiceLine(metaclass=PoolMeta):

@@ -53,6 +53,10 @@ class PaymentRequestError(UserError):
     pass
 
 
+class PaymentError(UserError):
+    pass
+
+
 class YearEndError(UserError):
     pass
 

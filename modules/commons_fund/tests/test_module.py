@@ -21,7 +21,9 @@ from trytond.transaction import Transaction
 class CommonsFundTestCase(CompanyTestMixin, ModuleTestCase):
     "Test Commons Fund module"
     module = 'commons_fund'
-    extras = ['account_fr', 'account_statement_sepa']
+    extras = [
+        'account_fr', 'account_statement_sepa', 'account_payment_clearing',
+        'account_payment_sepa']
 
     @with_transaction()
     def test_need_amount_positive(self):
