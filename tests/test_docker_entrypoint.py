@@ -95,7 +95,8 @@ def test_entrypoint_creates_then_updates(database, tmp_path):
     name, query, extra_env = database
     modules = os.environ.get('COMMONS_ENTRYPOINT_MODULES')
     expected = set(modules.split()) if modules else {
-        'commons_fund', 'account_fr', 'account_statement_sepa'}
+        'commons_fund', 'account_fr', 'account_statement_sepa',
+        'account_payment_sepa'}
 
     output = run_entrypoint(name, extra_env, tmp_path)
     assert f'creating database {name}' in output, output
