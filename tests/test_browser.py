@@ -402,6 +402,8 @@ def test_screens_french_accountant(
                 "Reste à financer", "Couverture (acquis)"]:
             expect(headers.filter(has_text=name).first).to_be_visible()
         assert not _off_screen(page, headers), _off_screen(page, headers)
+        labels = tab.locator('thead th:visible label')
+        assert not _clipped(labels), _clipped(labels)
 
         # The funding of the resources: the coverage on screen
         _open_menu(page, "Communs", "Rapports", "Analyses",
@@ -432,6 +434,10 @@ def test_screens_french_accountant(
         pledge = tab.locator('tbody tr:visible', has_text="CAE OPTEOS").filter(
             has_text="2 500,00").filter(has_text="Confirmé").first
         pledge.locator('td').nth(2).dblclick()
+        # The form shows the pledge once it is read: a button clicked
+        # before validates an empty record
+        expect(tab.locator('input[name="amount"]:visible').first
+            ).to_have_value(re.compile(r'2\s500,00'))
         tab.locator('button[name="request_payment"]').click()
         dialog = page.locator('.modal-dialog:visible')
         amount = dialog.locator('input[name="remaining_amount"]').first
