@@ -169,17 +169,17 @@ def test_resources_show_loot_coverage(served, page, browser):
         expect(fiscalyear).to_have_value('2023')
         tab.locator('button[title="Reload/Undo"]').click()
 
-        # need, pledged, recognised, received, gap and the coverage bars
-        # (recognised, received); what was allocated and the host's share
-        # (1,140.00 of LOOT's need) are optional columns, as in the
-        # analysis of the funding
+        # need, recognised, received, gap and the coverage bars
+        # (recognised, received); what was pledged and allocated and the
+        # host's share (1,140.00 of LOOT's need) are optional columns, as
+        # in the list of the funds
         expect(loot).to_contain_text('100.00%')
         cells = [c.strip() for c in loot.inner_text().split('\n')
             if c.strip() and c.strip() != '€']
         assert cells == [
             'LOOT', 'Logiciel LOOT',
-            '5,600.00', '4,460.00', '4,460.00',
-            '4,460.00', '0.00', '100.00%', '100.00%'], cells
+            '5,600.00', '4,460.00', '4,460.00', '0.00',
+            '100.00%', '100.00%'], cells
         dokos = tab.locator('tr', has=page.locator('text="DOKOS"'))
         expect(dokos).to_contain_text('0.00%')
     finally:
