@@ -28,6 +28,8 @@ from proteus import config as pconfig
 from trytond.pool import Pool
 
 STEPS = 18
+# The UTC time of day of what the demo replays
+REPLAY_TIME = dt.time(8, 30)
 
 
 class Demo:
@@ -59,14 +61,19 @@ class Demo:
     @contextmanager
     def replay(self, date):
         """Run what happened on date as if the server's today were date, so
-        that what the buttons date (approvals, deliveries) says when it
+        that what the buttons date (approvals, deliveries) and stamp
+        (ir.date.now: acceptances, approvals of spending) says when it
         happened and not when the demo was built"""
         Date = Pool(self.config.database_name).get('ir.date')
+        # Stored in UTC: the morning of the day in Paris
+        now = dt.datetime.combine(date, REPLAY_TIME)
         Date.today = staticmethod(lambda timezone=None: date)
+        Date.now = classmethod(lambda cls: now)
         try:
             yield
         finally:
             del Date.today
+            del Date.now
 
     @contextmanager
     def as_user(self, login):
@@ -624,9 +631,13 @@ class Demo:
             c for c in contributions
             if c.contributor.name == contributor
             and c.remuneration == 'paid']
-        wizard = Wizard('commons.contribution.invoice', to_invoice)
-        wizard.form.invoice_date = dt.date(2023, *invoice_date)
-        wizard.execute('create_')
+        # The invoice is made on its date: the validations it carries are
+        # the approval of the spending on that day
+        invoice_date = dt.date(2023, *invoice_date)
+        with self.replay(invoice_date):
+            wizard = Wizard('commons.contribution.invoice', to_invoice)
+            wizard.form.invoice_date = invoice_date
+            wizard.execute('create_')
         invoice, = wizard.actions[0]
         invoice = Invoice(invoice.id)
         invoice.click('post')

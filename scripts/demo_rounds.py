@@ -107,8 +107,9 @@ def create_rounds(demo):
     allocation.date = demo.date(*date)
     allocation.amount = Decimal(amount)
     allocation.description = "Besoins %s" % demo.year
-    allocation.click('compute')
-    allocation.click('post')
+    with demo.replay(allocation.date):
+        allocation.click('compute')
+        allocation.click('post')
     demo.info("allocation %s by needs of %s EUR: %s" % (
             allocation.number, fmt(amount), ", ".join(
                 "%s %s" % (l.resource.code, fmt(l.amount))
@@ -139,11 +140,13 @@ def create_rounds(demo):
         bucket.min_goal = Decimal(minimum)
         bucket.max_goal = Decimal(maximum)
     cobudget.save()
-    cobudget.click('open')
+    with demo.replay(cobudget.start_date):
+        cobudget.click('open')
     for party, code, amount in COBUDGET['votes']:
         vote(cobudget, party, code, amount)
-    cobudget.click('close')
-    cobudget.click('post')
+    with demo.replay(cobudget.end_date):
+        cobudget.click('close')
+        cobudget.click('post')
     demo.info("round %s %s, allocation %s" % (
             cobudget.number, cobudget.name,
             cobudget.allocation.number if cobudget.allocation else "none"))
@@ -168,11 +171,13 @@ def create_rounds(demo):
         bucket.min_goal = Decimal(0)
         bucket.max_goal = Decimal(maximum)
     quadratic.save()
-    quadratic.click('open')
+    with demo.replay(quadratic.start_date):
+        quadratic.click('open')
     for party, code, amount in QUADRATIC['votes']:
         vote(quadratic, party, code, amount)
-    quadratic.click('close')
-    quadratic.click('post')
+    with demo.replay(quadratic.end_date):
+        quadratic.click('close')
+        quadratic.click('post')
     demo.info("round %s %s, allocation %s" % (
             quadratic.number, quadratic.name,
             quadratic.allocation.number if quadratic.allocation else "none"))
@@ -192,7 +197,8 @@ def create_rounds(demo):
         bucket.min_goal = Decimal(minimum)
         bucket.max_goal = Decimal(maximum)
     majority.save()
-    majority.click('open')
+    with demo.replay(majority.start_date):
+        majority.click('open')
     participants = {p.party.name: p for p in majority.participants}
     buckets = [
         b for c, _, _ in MAJORITY['buckets']

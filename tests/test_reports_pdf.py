@@ -4,7 +4,8 @@
 
 Each report is printed through the demo server (tests/conftest.py) by a
 French user of the commons administration, converted to PDF by LibreOffice
-and read back with pdftotext: no amount and no word of a column header may
+and read back with pdftotext: no amount, no number of a pledge, contribution
+or allocation and no word of a column header may
 be split across lines.  The ODT, the PDF and the PNG of each page are kept
 in <artefacts>/reports/.  Without LibreOffice or poppler the test is skipped,
 unless CI=true where it fails.
@@ -26,6 +27,15 @@ TABLE = 'urn:oasis:names:tc:opendocument:xmlns:table:1.0'
 # or non-breaking)
 AMOUNT = re.compile(r'-?\d{1,3}(?: \d{3})*,\d{2} €|\d{1,3},\d %')
 SPACES = re.compile(r'[\u00a0\u202f]')
+# The numbers of the documents a reader refers to, and those each report
+# of the demo quotes: the pledges of the funders, the contributions paid
+NUMBER = re.compile(r'\b(?:ENG|CONTRIB|REPART|TOUR|CONTRAT|DECL)-\d{4}-\d+')
+QUOTED = {
+    'resource-funding-statement': ['ENG-', 'CONTRIB-'],
+    'funder-report': ['ENG-', 'CONTRIB-'],
+    'contributor-statement': ['CONTRIB-'],
+    'payment-request': ['ENG-'],
+    }
 
 
 def _missing(reason):
@@ -176,6 +186,17 @@ def test_reports_do_not_split(accountant, reports):
         assert not cut, "%s: amounts split across lines: %s\n%s" % (
             name, cut, text)
 
+        # The numbers of the documents listed, each whole on one line
+        numbers = collections.Counter(
+            n for p in paragraphs for n in NUMBER.findall(p))
+        for prefix in QUOTED.get(name, []):
+            assert any(n.startswith(prefix) for n in numbers), (
+                "%s quotes no %s number: %s" % (name, prefix, numbers))
+        printed = collections.Counter(
+            n for line in text.splitlines() for n in NUMBER.findall(line))
+        cut = {n: c for n, c in numbers.items() if printed[n] < c}
+        assert not cut, "%s: numbers split across lines: %s\n%s" % (
+            name, cut, text)
         # Each word of a column header is whole on one line of the PDF
         expected = _words(' '.join(paragraphs))
         found = collections.Counter()

@@ -1408,3 +1408,45 @@ def test_participant_votes_open_round(world):
         says="not open")
     assert_refused(world, participant.model, 'commons.round.vote', 'delete',
         [vote], says="not open")
+
+
+@pytest.mark.parametrize('action', ['delete', 'write'])
+@pytest.mark.parametrize('method', ['cobudget', 'majority_judgment'])
+def test_participant_changes_other_through_round(world, method, action):
+    """A participant deletes or rewrites another participant's vote or
+    grade through the One2Many of the open round: refused, and the other's
+    vote or grade is as it was"""
+    admin, participant = world.admin, world.clients['participant']
+    party = world.parties['participant']
+    other, = create_parties(admin, 'Other participant', 1)
+    if method == 'cobudget':
+        field, model = 'votes', 'commons.round.vote'
+        budget = {'source': 'tokens', 'budget': Decimal(30)}
+        round_, participants, buckets = open_round(
+            admin, method, {party: budget, other: budget},
+            {'LOOT': (10, 100)})
+        values, forged = {'amount': Decimal(20)}, {'amount': Decimal(1)}
+    else:
+        field, model = 'grades', 'commons.round.grade'
+        round_, participants, buckets = open_round(
+            admin, method, {party: {}, other: {}}, {'LOOT': (10, 50)},
+            matching_amount=Decimal(60))
+        values, forged = {'grade': 'good'}, {'grade': 'reject'}
+    admin.model('commons.round', 'write', [round_], {
+            field: [('create', [{
+                            'participant': participants[other],
+                            'bucket': buckets['LOOT'], **values,
+                            }])],
+            })
+    others, = admin.model(model, 'search', [
+            ('round', '=', round_)], 0, None, None)
+    if action == 'delete':
+        change = [('delete', [others])]
+    else:
+        change = [('write', [others], forged)]
+
+    assert_refused(world, participant.model, 'commons.round', 'write',
+        [round_], {field: change})
+    read, = admin.model(model, 'read', [others], ['participant', *values])
+    assert read['participant'] == participants[other]
+    assert {k: read[k] for k in values} == values, read

@@ -1,6 +1,7 @@
 # This file is part of Tryton.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 from trytond.model import ModelSQL, fields
+from trytond.modules.commons_fund.configuration import default_record
 from trytond.modules.company.model import CompanyValueMixin
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, Id
@@ -60,12 +61,5 @@ class ConfigurationContributionSequence(ModelSQL, CompanyValueMixin):
                 Id('commons_contribution', 'sequence_type_contribution')),
             ])
 
-    @classmethod
-    def default_contribution_sequence(cls):
-        pool = Pool()
-        ModelData = pool.get('ir.model.data')
-        try:
-            return ModelData.get_id(
-                'commons_contribution', 'sequence_contribution')
-        except KeyError:
-            return None
+    default_contribution_sequence = default_record(
+        'commons_contribution.sequence_contribution')

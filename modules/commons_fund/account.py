@@ -1,6 +1,5 @@
 # This file is part of Tryton.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-import datetime
 from collections import defaultdict
 from decimal import Decimal
 
@@ -333,6 +332,7 @@ class InvoiceLine(metaclass=PoolMeta):
         The funds are locked, then what is available is checked, then the
         approval is written: the amount is committed."""
         pool = Pool()
+        Date = pool.get('ir.date')
         Fund = pool.get('commons.fund')
         lines = [
             l for l in lines
@@ -352,7 +352,7 @@ class InvoiceLine(metaclass=PoolMeta):
         with without_check_access():
             cls.write(lines, {
                     'commons_approved_by': user.id,
-                    'commons_approved_date': datetime.datetime.now(),
+                    'commons_approved_date': Date.now(),
                     'commons_approval_source': source,
                     'commons_refused_by': None,
                     'commons_refused_date': None,
@@ -363,6 +363,7 @@ class InvoiceLine(metaclass=PoolMeta):
     def commons_refuse(cls, lines, reason):
         "Refuse the spending of the lines as a steward of their funds"
         pool = Pool()
+        Date = pool.get('ir.date')
         User = pool.get('res.user')
         user = User(Transaction().user)
         cls.check_commons_steward(lines, user)
@@ -377,7 +378,7 @@ class InvoiceLine(metaclass=PoolMeta):
         with without_check_access():
             cls.write(lines, {
                     'commons_refused_by': user.id,
-                    'commons_refused_date': datetime.datetime.now(),
+                    'commons_refused_date': Date.now(),
                     'commons_refusal_reason': reason,
                     })
 

@@ -176,9 +176,9 @@ def _default_account(xml_id):
     return classmethod(default)
 
 
-def _default_journal(xml_id):
-    module, xml_id = (
-        xml_id.split('.') if '.' in xml_id else ('account', xml_id))
+def default_record(xml_id):
+    "Return a default classmethod giving the id of the record module.xml_id"
+    module, xml_id = xml_id.split('.')
 
     def default(cls, **pattern):
         pool = Pool()
@@ -188,6 +188,10 @@ def _default_journal(xml_id):
         except KeyError:
             return None
     return classmethod(default)
+
+
+def _default_journal(xml_id):
+    return default_record(xml_id if '.' in xml_id else 'account.' + xml_id)
 
 
 class Configuration(
@@ -478,14 +482,8 @@ class ConfigurationTaxReceipt(ModelSQL, CompanyValueMixin):
     tax_receipt_signatory = fields.Char("Signatory")
     tax_receipt_signatory_quality = fields.Char("Signatory Quality")
 
-    @classmethod
-    def default_tax_receipt_sequence(cls):
-        pool = Pool()
-        ModelData = pool.get('ir.model.data')
-        try:
-            return ModelData.get_id('commons_fund', 'sequence_tax_receipt')
-        except KeyError:
-            return None
+    default_tax_receipt_sequence = default_record(
+        'commons_fund.sequence_tax_receipt')
 
     @classmethod
     def validate_fields(cls, values, field_names):
@@ -527,23 +525,7 @@ class ConfigurationSequence(ModelSQL, CompanyValueMixin):
                 Id('commons_fund', 'sequence_type_round')),
             ])
 
-    @classmethod
-    def default_pledge_sequence(cls):
-        return cls._default_sequence('sequence_pledge')
-
-    @classmethod
-    def default_allocation_sequence(cls):
-        return cls._default_sequence('sequence_allocation')
-
-    @classmethod
-    def default_round_sequence(cls):
-        return cls._default_sequence('sequence_round')
-
-    @classmethod
-    def _default_sequence(cls, xml_id):
-        pool = Pool()
-        ModelData = pool.get('ir.model.data')
-        try:
-            return ModelData.get_id('commons_fund', xml_id)
-        except KeyError:
-            return None
+    default_pledge_sequence = default_record('commons_fund.sequence_pledge')
+    default_allocation_sequence = default_record(
+        'commons_fund.sequence_allocation')
+    default_round_sequence = default_record('commons_fund.sequence_round')

@@ -1,7 +1,18 @@
 # This file is part of Tryton.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+import datetime
+
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
+
+
+class Date(metaclass=PoolMeta):
+    __name__ = 'ir.date'
+
+    @classmethod
+    def now(cls):
+        "Return the time a decision is stamped with, as today gives its date"
+        return datetime.datetime.now()
 
 
 class Rule(metaclass=PoolMeta):

@@ -1,6 +1,5 @@
 # This file is part of Tryton.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-import datetime
 from decimal import Decimal
 
 from trytond.i18n import gettext
@@ -235,10 +234,12 @@ class Milestone(CheckValuesMixin, Workflow, ModelSQL, ModelView):
     @Workflow.transition('accepted')
     def accept(cls, milestones):
         "Accept the delivered milestones, as a steward of their resource"
+        pool = Pool()
+        Date = pool.get('ir.date')
         user = cls._check_steward(milestones)
         cls.write(milestones, {
                 'accepted_by': user.id,
-                'accepted_date': datetime.datetime.now(),
+                'accepted_date': Date.now(),
                 })
 
     @classmethod

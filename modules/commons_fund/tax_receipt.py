@@ -24,7 +24,8 @@ from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
 
 from .exceptions import TaxReceiptError, TaxReceiptValidationError
-from .model import CheckValuesMixin, CheckWizardMixin, check_required
+from .model import (
+    CheckValuesMixin, CheckWizardMixin, NumberMixin, check_required)
 
 ARTICLES = [
     ('200', "Art. 200 CGI (Individuals)"),
@@ -76,9 +77,11 @@ def full_address(party):
         return Address(address.id).full_address.strip()
 
 
-class TaxReceipt(CheckValuesMixin, Workflow, ModelSQL, ModelView):
+class TaxReceipt(
+        NumberMixin, CheckValuesMixin, Workflow, ModelSQL, ModelView):
     __name__ = 'commons.tax.receipt'
     _rec_name = 'number'
+    _number_sequence = 'tax_receipt_sequence'
     _states = {
         'readonly': Eval('state') != 'draft',
         }
@@ -357,7 +360,6 @@ class TaxReceipt(CheckValuesMixin, Workflow, ModelSQL, ModelView):
     def copy(cls, receipts, default=None):
         default = default.copy() if default is not None else {}
         default.setdefault('state', cls.default_state())
-        default.setdefault('number')
         default.setdefault('date')
         default.setdefault('replaces')
         # A gift is acknowledged by one receipt only
@@ -367,20 +369,12 @@ class TaxReceipt(CheckValuesMixin, Workflow, ModelSQL, ModelView):
     @classmethod
     def set_number(cls, receipts):
         pool = Pool()
-        Configuration = pool.get('commons.configuration')
         Date = pool.get('ir.date')
-        config = Configuration(1)
         for receipt in receipts:
-            if receipt.number:
-                continue
-            company = receipt.company
-            sequence = config.get_required(
-                'tax_receipt_sequence', company=company.id)
-            with Transaction().set_context(company=company.id):
-                receipt.number = sequence.get()
-                if not receipt.date:
+            if not receipt.date:
+                with Transaction().set_context(company=receipt.company.id):
                     receipt.date = Date.today()
-        cls.save(receipts)
+        super().set_number(receipts)
 
     @classmethod
     @ModelView.button

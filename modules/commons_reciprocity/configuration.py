@@ -1,6 +1,7 @@
 # This file is part of Tryton.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 from trytond.model import ModelSQL, fields
+from trytond.modules.commons_fund.configuration import default_record
 from trytond.modules.company.model import CompanyValueMixin
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, Id
@@ -71,19 +72,7 @@ class ConfigurationReciprocitySequence(ModelSQL, CompanyValueMixin):
                     'sequence_type_reciprocity_declaration')),
             ])
 
-    @classmethod
-    def default_reciprocity_contract_sequence(cls):
-        return cls._default_sequence('sequence_reciprocity_contract')
-
-    @classmethod
-    def default_reciprocity_declaration_sequence(cls):
-        return cls._default_sequence('sequence_reciprocity_declaration')
-
-    @classmethod
-    def _default_sequence(cls, xml_id):
-        pool = Pool()
-        ModelData = pool.get('ir.model.data')
-        try:
-            return ModelData.get_id('commons_reciprocity', xml_id)
-        except KeyError:
-            return None
+    default_reciprocity_contract_sequence = default_record(
+        'commons_reciprocity.sequence_reciprocity_contract')
+    default_reciprocity_declaration_sequence = default_record(
+        'commons_reciprocity.sequence_reciprocity_declaration')

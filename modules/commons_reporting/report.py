@@ -42,12 +42,15 @@ class _ReportMixin(HostReportMixin):
 
     @classmethod
     def describe(cls, line):
-        "Return who was paid and for what by the fund line"
+        """Return who was paid and for what by the fund line, after the
+        numbers of the invoice and of the document it pays"""
         pool = Pool()
         InvoiceLine = pool.get('account.invoice.line')
         origin = line.origin
         if isinstance(origin, InvoiceLine) and origin.invoice:
             return ' - '.join(filter(None, [
+                        origin.invoice.number,
+                        getattr(origin.origin, 'number', None),
                         origin.invoice.party.rec_name,
                         origin.description or line.description]))
         if line.description:
@@ -55,13 +58,14 @@ class _ReportMixin(HostReportMixin):
         return origin.rec_name if origin else ''
 
     @classmethod
-    def _expenses(cls, funds_or_resources, fiscalyear, field='resource'):
-        "Return the expense lines of the year of the resources or funds"
+    def _expenses(cls, funds_or_resources, fiscalyear, field='resource',
+            kind='expense'):
+        "Return the lines of the kind of the year of the resources or funds"
         pool = Pool()
         FundLine = pool.get('commons.fund.line')
         return FundLine.search([
                 (field, 'in', [r.id for r in funds_or_resources]),
-                ('kind', '=', 'expense'),
+                ('kind', '=', kind),
                 ('date', '>=', fiscalyear.start_date),
                 ('date', '<=', fiscalyear.end_date),
                 ], order=[('date', 'ASC'), ('id', 'ASC')])
@@ -112,6 +116,8 @@ class ResourceFundingStatement(_ReportMixin, Report):
 
     @classmethod
     def get_context(cls, records, header, data):
+        pool = Pool()
+        Funder = pool.get('commons.reporting.funder')
         cls._check_records(records)
         for record in records:
             if record.is_empty():
@@ -133,6 +139,12 @@ class ResourceFundingStatement(_ReportMixin, Report):
                 'funders_received': sum(
                     (f.received for f in funders), Decimal(0)),
                 'funders_fees': sum((f.fees for f in funders), Decimal(0)),
+                'pledges': {
+                    k: [n for _, n in v]
+                    for k, v in Funder._get_pledges(funders).items()},
+                'allocations': cls._expenses(
+                    [record.resource], record.fiscalyear,
+                    kind='allocation'),
                 'expenses': cls._expenses(
                     [record.resource], record.fiscalyear),
                 }
@@ -153,6 +165,8 @@ class FunderReport(_ReportMixin, Report):
 
     @classmethod
     def get_context(cls, records, header, data):
+        pool = Pool()
+        Funder = pool.get('commons.reporting.funder')
         cls._check_records(records)
         context = super().get_context(records, header, data)
         records = sorted(records, key=lambda r: r.fund.code)
@@ -168,6 +182,9 @@ class FunderReport(_ReportMixin, Report):
                     'spent', 'remaining']:
                 totals[name] += getattr(record, name)
         context['totals'] = totals
+        context['pledges'] = {
+            k: [n for _, n in v]
+            for k, v in Funder._get_pledges(records).items()}
         funds = list({r.fund for r in records})
         expenses = defaultdict(list)
         for line in cls._expenses(funds, context['fiscalyear'], 'fund'):

@@ -6,7 +6,7 @@ from decimal import Decimal
 from sql import Cast, Literal, Null
 from sql.aggregate import Count, Min, Sum
 from sql.conditionals import Case, Coalesce
-from sql.functions import Round
+from sql.functions import CharLength, Round
 
 from trytond import backend
 from trytond.model import ModelSQL, ModelView, fields
@@ -367,6 +367,10 @@ class FunderSummary(_ContextMixin, ModelSQL, ModelView):
             help="What is left of the money of those pledges: in the "
             "dedicated funds at the end of a closed year."),
         'get_spent')
+    pledge_numbers = fields.Function(fields.Char(
+            "Pledges",
+            help="The numbers of those pledges, to refer to them."),
+        'get_pledge_numbers')
 
     @classmethod
     def __setup__(cls):
@@ -430,10 +434,9 @@ class FunderSummary(_ContextMixin, ModelSQL, ModelView):
                     currency.digits]))
 
     @classmethod
-    def get_received(cls, records, name):
-        "Return the part of the recognised income of the pledges paid in"
+    def _get_pledges(cls, records):
+        "Return the id and number of the pledges of each record by record id"
         pool = Pool()
-        FundLine = pool.get('commons.fund.line')
         Pledge = pool.get('commons.pledge')
         pledge = Pledge.__table__()
         cursor = Transaction().connection.cursor()
@@ -443,30 +446,51 @@ class FunderSummary(_ContextMixin, ModelSQL, ModelView):
                 row.resource.id if row.resource else None,
                 row.fiscalyear.id)
         rows = {key(r): r for r in records}
-        pledges = {}
+        pledges = defaultdict(list)
         # The fund and funder ids are both in the query
         for sub_records in grouped_slice(
                 records, backend.MAX_QUERY_PARAMS // 2):
             sub_records = list(sub_records)
             query = pledge.select(
-                pledge.id, pledge.company, pledge.funder, pledge.fund,
-                pledge.resource, pledge.fiscalyear,
+                pledge.id, pledge.number, pledge.company, pledge.funder,
+                pledge.fund, pledge.resource, pledge.fiscalyear,
                 where=cls._pledge_where(pledge)
                 & fields.SQL_OPERATORS['in'](
                     pledge.fund, list({r.fund.id for r in sub_records}))
                 & fields.SQL_OPERATORS['in'](
                     pledge.funder,
-                    list({r.funder.id for r in sub_records})))
+                    list({r.funder.id for r in sub_records})),
+                order_by=[
+                    CharLength(pledge.number), pledge.number, pledge.id])
             cursor.execute(*query)
-            for pledge_id, *row_key in cursor:
+            for pledge_id, number, *row_key in cursor:
                 if tuple(row_key) in rows:
-                    pledges[pledge_id] = rows[tuple(row_key)].id
+                    pledges[rows[tuple(row_key)].id].append(
+                        (pledge_id, number))
+        return pledges
+
+    @classmethod
+    def get_received(cls, records, name):
+        "Return the part of the recognised income of the pledges paid in"
+        pool = Pool()
+        FundLine = pool.get('commons.fund.line')
+        pledges = {
+            pledge_id: record_id
+            for record_id, numbers in cls._get_pledges(records).items()
+            for pledge_id, _ in numbers}
         _, received = FundLine.get_income('pledge', pledges)
         amounts = defaultdict(Decimal)
         for pledge_id, record_id in pledges.items():
             amounts[record_id] += received[pledge_id]
         return {
             r.id: r.currency.round(amounts[r.id]) for r in records}
+
+    @classmethod
+    def get_pledge_numbers(cls, records, name):
+        pledges = cls._get_pledges(records)
+        return {
+            r.id: ', '.join(n for _, n in pledges[r.id] if n)
+            for r in records}
 
     @classmethod
     def get_spent(cls, records, names):

@@ -240,6 +240,30 @@ class CommonsFundTestCase(CompanyTestMixin, ModuleTestCase):
                 Pledge.write([copy], {'number': number})
 
     @with_transaction()
+    def test_tax_receipt_number_unique(self):
+        "The issue dates and numbers a tax receipt, never twice the same"
+        pool = Pool()
+        Party = pool.get('party.party')
+        TaxReceipt = pool.get('commons.tax.receipt')
+        company, _ = setup_host()
+        with set_company(company):
+            donor, = Party.create([{'name': "Donor"}])
+            first, second = TaxReceipt.create([{
+                        'company': company.id,
+                        'donor': donor.id,
+                        }] * 2)
+            TaxReceipt.set_number([first])
+            self.assertRegex(first.number, r'^RF\d{4}-\d+$')
+            # The number shows the year of the issue
+            self.assertEqual(first.number[2:6], str(first.date.year))
+            number = first.number
+            TaxReceipt.set_number([first])
+            self.assertEqual(first.number, number)
+            with self.assertRaisesRegex(
+                    SQLConstraintError, 'must be unique per company'):
+                TaxReceipt.write([second], {'number': number})
+
+    @with_transaction()
     def test_pledge_number_not_written(self):
         "Only the sequence numbers a pledge, whatever a client sends"
         pool = Pool()
