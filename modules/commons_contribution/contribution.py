@@ -6,7 +6,7 @@ from decimal import Decimal
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.modules.commons_fund.model import (
-    CheckValuesMixin, CheckWizardMixin, LockMixin, NumberMixin)
+    CheckValuesMixin, CheckWizardMixin, LockMixin, NumberMixin, locking)
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
@@ -769,15 +769,30 @@ class Contribution(
                     'commons_contribution.msg_contribution_invoice_paid',
                     contribution=self.rec_name))
 
-    def get_fund(self):
-        "Return the fund that pays the contribution"
-        fund = self.resource.get_earmarked_fund()
+    def get_fund(self, funds=None):
+        """Return the fund that pays the contribution, found in funds (by
+        contribution id, see get_funds) when given"""
+        if funds is None:
+            funds = self.get_funds([self])
+        fund = funds.get(self.id)
         if not fund:
             raise ContributionError(gettext(
                     'commons_contribution.msg_contribution_invoice_fund',
                     contribution=self.rec_name,
                     resource=self.resource.rec_name))
         return fund
+
+    @classmethod
+    def get_funds(cls, contributions):
+        """Return by contribution id the fund that pays it, without the
+        contributions whose resource has none"""
+        pool = Pool()
+        Resource = pool.get('commons.resource')
+        funds = Resource.get_earmarked_funds(
+            list({c.resource for c in contributions}))
+        return {
+            c.id: funds[c.resource.id] for c in contributions
+            if c.resource.id in funds}
 
     @classmethod
     def create_invoices(cls, contributions, invoice_date=None):
@@ -787,21 +802,25 @@ class Contribution(
         Fund = pool.get('commons.fund')
         Invoice = pool.get('account.invoice')
         InvoiceLine = pool.get('account.invoice.line')
-        cls.lock(contributions)
-        contributions = cls.browse(contributions)
+        # The approval locks the funds: lock them with the contributions
+        # before the invoices are made, in one restart of the transaction
+        with locking() as lock:
+            lock(cls, contributions)
+            contributions = cls.browse(contributions)
+            funds = cls.get_funds(contributions)
+            lock(Fund, Fund.browse(sorted({f.id for f in funds.values()})))
         groups = defaultdict(list)
         for contribution in contributions:
             contribution.check_invoiceable()
+            contribution.get_fund(funds)
             groups[(contribution.company, contribution.contributor)].append(
                 contribution)
-        # The approval locks the funds: lock them before the invoices are
-        # made, which restarting the transaction for the lock would redo
-        Fund.lock(Fund.browse(sorted({
-                        c.get_fund().id for c in contributions})))
         invoices = []
         for (company, contributor), group in groups.items():
             invoice = cls._get_invoice(company, contributor, invoice_date)
-            invoice.lines = [c._get_invoice_line(invoice) for c in group]
+            invoice.lines = [
+                c._get_invoice_line(invoice, fund=funds[c.id])
+                for c in group]
             invoices.append(invoice)
         # Core computes the taxes of draft invoices when they are saved
         Invoice.save(invoices)
@@ -831,11 +850,11 @@ class Contribution(
             currency=company.currency,
             invoice_date=invoice_date,
             )
+        # Which also sets what the party gives
         invoice.on_change_type()
-        invoice.on_change_party()
         return invoice
 
-    def _get_invoice_line(self, invoice):
+    def _get_invoice_line(self, invoice, fund=None):
         pool = Pool()
         Configuration = pool.get('commons.configuration')
         InvoiceLine = pool.get('account.invoice.line')
@@ -850,7 +869,7 @@ class Contribution(
             description=self.description or self.rec_name,
             account=config.get_required(
                 'contribution_expense_account', company=self.company.id),
-            commons_fund=self.get_fund(),
+            commons_fund=fund or self.get_fund(),
             origin=self,
             taxes=[],
             )
@@ -1014,17 +1033,26 @@ class CreateInvoice(CheckWizardMixin, Wizard):
             Button("Cancel", 'end', 'tryton-cancel'),
             Button("Create Invoice", 'create_', 'tryton-ok', default=True),
             ])
-    create_ = StateAction('account_invoice.act_invoice_in_form')
+    # The locks the creation takes restart the call: made before the action
+    # is read, the restart does not read it again
+    create_ = StateTransition()
+    open_ = StateAction('account_invoice.act_invoice_in_form')
 
-    def do_create_(self, action):
-        contributions = self.records
+    def transition_create_(self):
+        Contribution, contributions = self.model, self.records
         # Without the keys of the wizard's records in the context, the
-        # caches keyed by it (the names of the models that validate the
-        # origin of the lines) are those of the previous runs
+        # caches keyed by it are those of the previous runs
         with Transaction().set_context(
                 active_model=None, active_id=None, active_ids=None):
-            invoices = self.model.create_invoices(
+            Contribution.create_invoices(
                 contributions, invoice_date=self.start.invoice_date)
+        return 'open_'
+
+    def do_open_(self, action):
+        invoices = sorted(
+            {c.invoice_line.invoice for c in self.model.browse(self.records)
+                if c.invoice_line},
+            key=lambda i: i.id)
         action['res_id'] = [i.id for i in invoices]
         if len(invoices) == 1:
             action['views'].reverse()

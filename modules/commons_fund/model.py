@@ -2,6 +2,7 @@
 # this repository contains the full copyright notices and license terms.
 import datetime as dt
 import math
+from contextlib import contextmanager
 from decimal import Decimal
 
 from sql import Column
@@ -13,7 +14,8 @@ from trytond.model import Index, Unique, fields
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.tools import grouped_slice
-from trytond.transaction import Transaction, without_check_access
+from trytond.transaction import (
+    Transaction, TransactionError, without_check_access)
 from trytond.wizard import StateView
 
 from .exceptions import NumberError, ValueTypeError
@@ -127,6 +129,47 @@ class LockMixin:
         connection = Transaction().connection
         if backend.name == 'sqlite' and not connection.in_transaction:
             connection.execute('BEGIN IMMEDIATE')
+
+
+class _LocksError(TransactionError):
+    "The locks of several models, asked by one restart of the transaction"
+
+    def __init__(self, errors):
+        super().__init__()
+        self._errors = errors
+
+    def fix(self, extras):
+        super().fix(extras)
+        for error in self._errors:
+            error.fix(extras)
+
+
+@contextmanager
+def locking():
+    """Return a function lock(Model, records) that locks the records, each
+    lock missing being asked at the exit, by one restart of the call.
+
+    Tryton restarts the whole call for each lock not taken at its start:
+    the locks whose records are found by reading the locked ones are asked
+    with them.  What runs before the exit may read records not locked: on
+    the first run, anything it raises gives way to the restart."""
+    errors = []
+
+    def lock(Model, records):
+        try:
+            Model.lock(records)
+        except TransactionError as error:
+            errors.append(error)
+    try:
+        yield lock
+    except TransactionError as error:
+        raise _LocksError(errors + [error])
+    except Exception:
+        if errors:
+            raise _LocksError(errors)
+        raise
+    if errors:
+        raise _LocksError(errors)
 
 
 class ExplanationMixin:

@@ -933,7 +933,7 @@ class RequestPayment(CheckWizardMixin, Wizard):
             invoice_date=self.start.invoice_date,
             description=self.start.description,
             )
-        invoice.on_change_type()
+        # What the party gives; the journal is the configuration's
         invoice.on_change_party()
         invoice.journal = config.get_required(
             'revenue_journal', company=company.id)

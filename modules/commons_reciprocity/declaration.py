@@ -481,7 +481,7 @@ class Declaration(
             invoice_date=today,
             description=description,
             )
-        invoice.on_change_type()
+        # What the party gives; the journal is the configuration's
         invoice.on_change_party()
         invoice.journal = config.get_required(
             'revenue_journal', company=company.id)

@@ -9,13 +9,14 @@ from trytond.modules.account.tests import get_fiscalyear
 from trytond.modules.commons_fund.exceptions import (
     FundLineAccessError, FundValidationError, NeedValidationError, NumberError,
     PaymentRequestError, PledgeError, PledgeValidationError)
+from trytond.modules.commons_fund.model import locking
 from trytond.modules.commons_fund.tests.tools import (
     create_resource, customer_invoice_values, next_number, post_move,
     setup_host)
 from trytond.modules.company.tests import CompanyTestMixin, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, TransactionError
 
 
 class CommonsFundTestCase(CompanyTestMixin, ModuleTestCase):
@@ -593,6 +594,32 @@ class CommonsFundTestCase(CompanyTestMixin, ModuleTestCase):
                 Resource.write(
                     [Resource(mine.id)], {'stewards': [('add', [other.id])]})
         self.assertEqual(Resource(mine.id).description, "Ours")
+
+    @with_transaction()
+    def test_locking_one_restart(self):
+        "The locks missing in locking are asked by one restart"
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        User = pool.get('res.user')
+        user, = User.search([('login', '=', 'admin')])
+        lang, = Lang.search([('code', '=', 'en')])
+        with self.assertRaises(TransactionError) as cm:
+            with locking() as lock:
+                lock(User, [user])
+                # What is read before the locks may raise: the restart wins
+                lock(Lang, [lang])
+                raise UserError("read without the locks")
+        extras = {}
+        cm.exception.fix(extras)
+        self.assertEqual(extras['_lock_records'], {
+                User._table: [user.id],
+                Lang._table: [lang.id],
+                })
+        # The restarted call has them all and runs through
+        with Transaction().new_transaction(**extras):
+            with locking() as lock:
+                lock(User, [user])
+                lock(Lang, [lang])
 
 
 del ModuleTestCase
