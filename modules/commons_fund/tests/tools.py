@@ -10,7 +10,7 @@ from trytond.pool import Pool
 
 __all__ = [
     'setup_host', 'create_resource', 'post_move', 'customer_invoice_values',
-    'set_fiscalyear_invoice_sequences']
+    'set_fiscalyear_invoice_sequences', 'activate_modules']
 
 # The series of the invoices of a fiscal year: customer invoices, customer
 # credit notes, supplier invoices, supplier credit notes, payment requests
@@ -160,3 +160,28 @@ def next_number(number):
     "Return the number that follows number in its sequence"
     prefix, digits = re.fullmatch(r'(.*?)(\d+)', number).groups()
     return '%s%0*d' % (prefix, len(digits), int(digits) + 1)
+
+
+def activate_modules(modules, *setup):
+    """Activate the modules and run the setup functions as
+    trytond.tests.tools.activate_modules does, starting from the database
+    that ModuleTestCase keeps in DB_CACHE for the same modules in the same
+    order ([module] + extras) rather than activating them once more"""
+    from proteus import config as pconfig
+    from trytond.tests import test_tryton
+    from trytond.tests.tools import _func_name
+
+    if isinstance(modules, str):
+        modules = [modules]
+    # The name core gives to the cache of these modules and setup
+    cache_name = '-'.join(sorted(modules))
+    if setup:
+        cache_name += '--' + '|'.join(_func_name(f) for f in setup)
+    if not test_tryton.restore_db_cache(cache_name):
+        test_tryton.drop_db()
+        test_tryton.activate_module(modules)
+        config = pconfig.set_trytond()
+        for func in setup:
+            func(config=config)
+        test_tryton.backup_db_cache(cache_name)
+    return pconfig.set_trytond()
