@@ -3,6 +3,11 @@
 """The demo database on the backend of TRYTOND_DATABASE_URI, served as the
 project ships it, for the tests that talk to a real server.
 
+It is built once per run as a deployment starts: docker/entrypoint.sh
+creates and initialises it (the "update" service of docker/compose.yaml),
+then scripts/demo.py fills it; a copy of it is kept for the second start of
+the entrypoint (tests/test_docker_entrypoint.py).
+
 SQLite: trytond's own server with the settings of the production image
 (docker/trytond.conf) and the demo's on top, as scripts/demo.sh serves it.
 PostgreSQL: gunicorn with docker/trytond.conf and the environment of
@@ -36,6 +41,7 @@ DEMO_EXTRAS = [
     'account_fr', 'account_statement_sepa', 'account_payment_clearing',
     'account_payment_sepa', 'account_payment_sepa_cfonb']
 SHIPPED_CONFIG = ROOT / 'docker' / 'trytond.conf'
+ENTRYPOINT = ROOT / 'docker' / 'entrypoint.sh'
 ADMIN = ('admin', 'admin')
 
 
@@ -83,17 +89,23 @@ class Database:
             path = folder / 'db'
             path.mkdir(exist_ok=True)
             self.path = path / ('%s.sqlite' % name)
-            self.path.touch()
             self.config.write_text(
                 "[database]\nuri = sqlite://\npath = %s\n" % path)
 
-    def create(self):
-        "Create the empty database (trytond-admin does not on PostgreSQL)"
+    def copy(self, name):
+        "A copy of the database under the name, in the same folder"
+        copy = Database(name, self.folder)
+        copy.drop()
         if BACKEND == 'postgresql':
+            # No session may be connected to the database copied
             with pg_connect('postgres') as connection:
                 connection.execute(
-                    f'CREATE DATABASE "{self.name}" '
-                    "TEMPLATE template0 ENCODING 'unicode'")
+                    f'CREATE DATABASE "{name}" TEMPLATE "{self.name}"')
+        else:
+            with closing(sqlite3.connect(self.path)) as source, \
+                    closing(sqlite3.connect(copy.path)) as target:
+                source.backup(target)
+        return copy
 
     def drop(self):
         if BACKEND == 'postgresql':
@@ -139,35 +151,60 @@ class Database:
 
 
 def run(args, log, env, what, timeout=900):
+    "Run the command, its output appended to the log: that output"
     started = time.monotonic()
     with open(log, 'ab') as fp:
         fp.write(b"== %s\n" % what.encode())
         fp.flush()
+        start = fp.tell()
         process = subprocess.run(
             args, stdout=fp, stderr=subprocess.STDOUT, env=env,
             timeout=timeout, cwd=ROOT)
+        end = fp.seek(0, os.SEEK_END)
         fp.write(b"== %s: %.1f s\n" % (
                 what.encode(), time.monotonic() - started))
     if process.returncode:
         pytest.fail("%s failed (exit status %s):\n%s" % (
                 what, process.returncode, tail(log)))
+    with open(log, 'rb') as fp:
+        fp.seek(start)
+        return fp.read(end - start).decode(errors='replace')
+
+
+def start_entrypoint(database, log):
+    """Run the database steps of docker/entrypoint.sh on the database as the
+    "update" service of docker/compose.yaml does (the shipped configuration,
+    the admin's password in a file): its output"""
+    passfile = database.folder / 'password'
+    passfile.write_text('%s\n' % ADMIN[1])
+    env = dict(clean_env(), **{
+            'PATH': str(BIN) + os.pathsep + os.environ.get('PATH', ''),
+            'PYTHON': sys.executable,
+            'TRYTOND_CONFIG': str(SHIPPED_CONFIG),
+            'TRYTOND_DATABASE__URI': URI,
+            'TRYTONPASSFILE': str(passfile),
+            'COMMONS_DATABASE': database.name,
+            'COMMONS_UPDATE_DATABASE': '1',
+            'COMMONS_ADMIN_EMAIL': 'admin@example.org',
+            'COMMONS_DATABASE_WAIT': '5',
+            })
+    if BACKEND == 'sqlite':
+        env['TRYTOND_DATABASE__PATH'] = str(database.path.parent)
+    return run(
+        ['bash', str(ENTRYPOINT), 'echo', 'command-ran'], log, env,
+        "docker/entrypoint.sh on %s" % database.name)
 
 
 def build_demo(database, log):
-    "Create the database with trytond-admin and fill it with scripts/demo.py"
-    passfile = database.folder / 'password'
-    passfile.write_text('%s\n' % ADMIN[1])
-    env = dict(clean_env(), TRYTONPASSFILE=str(passfile))
-    run([
-            str(BIN / 'trytond-admin'), '-c', str(database.config),
-            '-d', database.name, '--all', '--activate-dependencies',
-            '-u', *DEMO_MODULES, *DEMO_EXTRAS, '-l', 'fr',
-            '--email', 'admin@example.org',
-            ], log, env, "trytond-admin")
+    """Create the database with docker/entrypoint.sh (every module of the
+    repository and DEMO_EXTRAS, in French) and fill it with scripts/demo.py:
+    the output of the entrypoint"""
+    output = start_entrypoint(database, log)
     run([
             sys.executable, str(ROOT / 'scripts' / 'demo.py'),
             '-c', str(database.config), '-d', database.name,
-            ], log, env, "scripts/demo.py")
+            ], log, clean_env(), "scripts/demo.py")
+    return output
 
 
 class Server:
@@ -254,17 +291,22 @@ def sao_root():
 
 @pytest.fixture(scope='session')
 def demo_database(artefacts, tmp_path_factory):
-    "The demo database of the run's backend, built once for the session"
+    """The demo database of the run's backend, built once for the session,
+    with the output of the entrypoint that created it (initialised) and a
+    copy of it as built, before any test wrote to it (built)"""
     folder = tmp_path_factory.mktemp('demo')
     database = Database('commons_demo_%s' % os.getpid(), folder)
     log = artefacts / ('demo-build-%s.log' % BACKEND)
     log.write_text('')
     database.drop()
+    database.built = None
     try:
-        database.create()
-        build_demo(database, log)
+        database.initialised = build_demo(database, log)
+        database.built = database.copy(database.name + '_built')
         yield database
     finally:
+        if database.built:
+            database.built.drop()
         database.drop()
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -3,10 +3,11 @@
 """scripts/import_contributions.py: the CSV layer alone, then real imports.
 
 The parsing tests need no database.  The database tests build one
-throwaway database with commons_contribution (through activate_modules and
-DB_CACHE, in a subprocess so that this pytest process keeps its own trytond
-configuration) and run the script on it as a user would, in-process
-(-c/-d).  The backend is TRYTOND_DATABASE_URI's: scripts/test.sh runs this
+throwaway database with commons_contribution and account_fr (through
+activate_modules, from the database that the module tests of
+commons_contribution cache in DB_CACHE, in a subprocess so that this pytest
+process keeps its own trytond configuration) and run the script on it as a
+user would, in-process (-c/-d).  The backend is TRYTOND_DATABASE_URI's: scripts/test.sh runs this
 file on SQLite and on PostgreSQL.
 """
 import datetime as dt
@@ -243,11 +244,12 @@ SETUP = textwrap.dedent('''\
     from decimal import Decimal
 
     from proteus import Model
+    from trytond.modules.commons_fund.tests.tools import activate_modules
     from trytond.modules.company.tests.tools import (
         create_company, get_company)
-    from trytond.tests.tools import activate_modules
 
-    config = activate_modules('commons_contribution', create_company)
+    config = activate_modules(
+        ['commons_contribution', 'account_fr'], create_company)
     company = get_company()
     User = Model.get('res.user')
     admin, = User.find([('login', '=', 'admin')])

@@ -4,7 +4,8 @@
 
 One throwaway database with commons_reporting and the French chart is built
 in a subprocess (through activate_modules and DB_CACHE when set, with the
-module list of commons_reporting's scenarios); real receipts are posted for
+module list and setup of commons_reporting's scenarios: their cached
+database); real receipts are posted for
 a public and a private resource by an organisation, a consenting person and
 a person who did not consent.  The script is then run as a user would
 (-c/-d).  The backend is TRYTOND_DATABASE_URI's.
@@ -34,10 +35,10 @@ SETUP = textwrap.dedent('''\
     from trytond.modules.account_fr.tests.tools import create_chart
     from trytond.modules.account_invoice.tests.tools import (
         set_fiscalyear_invoice_sequences)
+    from trytond.modules.commons_fund.tests.tools import activate_modules
     from trytond.modules.company.tests.tools import (
         create_company, get_company)
     from trytond.modules.currency.tests.tools import get_currency
-    from trytond.tests.tools import activate_modules
 
     config = activate_modules(
         ['commons_reporting', 'account_fr'],

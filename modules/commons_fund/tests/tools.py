@@ -11,7 +11,7 @@ from trytond.pool import Pool
 
 __all__ = [
     'setup_host', 'create_resource', 'post_move', 'customer_invoice_values',
-    'set_fiscalyear_invoice_sequences', 'camt053']
+    'set_fiscalyear_invoice_sequences', 'camt053', 'activate_modules']
 
 # The series of the invoices of a fiscal year: customer invoices, customer
 # credit notes, supplier invoices, supplier credit notes, payment requests
@@ -240,3 +240,28 @@ def camt053(iban, name, date, opening, entries, currency='EUR'):
                 abs(total), 'CRDT' if total >= 0 else 'DBIT'),
             'entries': ''.join(ntries),
             }).encode('utf-8')
+
+
+def activate_modules(modules, *setup):
+    """Activate the modules and run the setup functions as
+    trytond.tests.tools.activate_modules does, starting from the database
+    that ModuleTestCase keeps in DB_CACHE for the same modules in the same
+    order ([module] + extras) rather than activating them once more"""
+    from proteus import config as pconfig
+    from trytond.tests import test_tryton
+    from trytond.tests.tools import _func_name
+
+    if isinstance(modules, str):
+        modules = [modules]
+    # The name core gives to the cache of these modules and setup
+    cache_name = '-'.join(sorted(modules))
+    if setup:
+        cache_name += '--' + '|'.join(_func_name(f) for f in setup)
+    if not test_tryton.restore_db_cache(cache_name):
+        test_tryton.drop_db()
+        test_tryton.activate_module(modules)
+        config = pconfig.set_trytond()
+        for func in setup:
+            func(config=config)
+        test_tryton.backup_db_cache(cache_name)
+    return pconfig.set_trytond()
