@@ -467,7 +467,7 @@ def _wait_tab(page, title):
 
 
 def test_accountant_bank_and_payments(
-        served, french_page, browser, french_accountant):
+        demo_server, served, french_page, browser, french_accountant):
     """The French accountant's day at 1600 px: the demo's bank statements,
     matched and posted, with the bank's fees left to her; the SEPA transfer
     of a contributor and its pain.001 message; the tax receipts issued"""
@@ -475,6 +475,13 @@ def test_accountant_bank_and_payments(
     page = french_page
     menu = page.locator('#menu')
     tab = page.locator('#tabcontent')
+    admin = demo_server.client('admin', 'admin')
+    # The group of the transfer to Alice Durand for her invoice of 2023
+    payment, = admin.model('account.payment', 'search_read', [
+            ('party.name', '=', "Alice Durand"),
+            ('amount', '=', Decimal('400')),
+            ], 0, None, None, ['group.number'])
+    group = payment['group.']['number']
     try:
         _login(page, served, *french_accountant, menu="Communs")
 
@@ -545,10 +552,10 @@ def test_accountant_bank_and_payments(
         _open_menu(page, "Financier", "Paiements", "Groupes de paiements")
         _wait_tab(page, "Groupes de paiements")
         tab.locator('a[role="tab"]:visible', has_text="Tous").first.click()
-        groups = tab.locator('tbody tr:visible', has_text="Virements SEPA")
-        expect(groups.first).to_be_visible()
-        # The oldest group is the transfer of 2023
-        groups.last.locator('td[data-title^="Numéro"]').dblclick()
+        number = tab.locator('tbody tr:visible td[data-title^="Numéro"]',
+            has_text=re.compile(r'^\s*%s\s*$' % re.escape(group)))
+        expect(number).to_have_count(1)
+        number.dblclick()
         form = tab.locator('.form:visible').first
         message = form.locator('tbody tr:visible', has_text="Sortant")
         expect(message).to_have_count(1)
