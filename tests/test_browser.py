@@ -353,7 +353,8 @@ def test_tax_receipts(served, page, browser):
 
 @pytest.fixture(scope='module')
 def french_accountant(demo_server):
-    "A French user of the commons administration and of the accounting"
+    """A French user of the commons administration, of the accounting and
+    of the payments, as doc/payments.rst of commons_fund says"""
     from demo_rpc import group_id, make_users
     admin = demo_server.client('admin', 'admin')
     (login, password), = make_users(
@@ -364,7 +365,9 @@ def french_accountant(demo_server):
             ('code', '=', 'fr')], 0, 1, None)
     admin.model('res.user', 'write', [user], {
             'language': french,
-            'groups': [('add', [group_id(admin, "Accounting")])],
+            'groups': [('add', [
+                        group_id(admin, name) for name in [
+                            "Accounting", "Payment", "Payment Approval"]])],
             })
     return login, password
 
@@ -455,6 +458,223 @@ def test_screens_french_accountant(
         expect(dialog).to_have_count(0)
     finally:
         page.screenshot(path=str(browser / 'fr-accountant-last.png'))
+
+
+def _wait_tab(page, title):
+    "Wait for the tab of title to be the current one"
+    from playwright.sync_api import expect
+    expect(page.locator('#tablist li.active', has_text=title)).to_be_visible()
+
+
+def test_accountant_bank_and_payments(
+        demo_server, served, french_page, browser, french_accountant):
+    """The French accountant's day at 1600 px: the demo's bank statements,
+    matched and posted, with the bank's fees left to her; the SEPA transfer
+    of a contributor and its pain.001 message; the tax receipts issued"""
+    from playwright.sync_api import expect
+    page = french_page
+    menu = page.locator('#menu')
+    tab = page.locator('#tabcontent')
+    admin = demo_server.client('admin', 'admin')
+    # The group of the transfer to Alice Durand for her invoice of 2023
+    payment, = admin.model('account.payment', 'search_read', [
+            ('party.name', '=', "Alice Durand"),
+            ('amount', '=', Decimal('400')),
+            ], 0, None, None, ['group.number'])
+    group = payment['group.']['number']
+    try:
+        _login(page, served, *french_accountant, menu="Communs")
+
+        # The statements of March and April, imported and posted
+        _open_menu(page, "Financier", "Relevés")
+        expect(menu.locator('.column-char[title="Importer un relevé"]')
+            ).to_be_visible()
+        # The list is named as its folder
+        menu.locator('.column-char[title="Relevés"]:visible').nth(1).click()
+        _wait_tab(page, "Relevés")
+        tab.locator('a[role="tab"]:visible', has_text="Tous").first.click()
+        statements = tab.locator('tbody tr:visible', has_text="Banque ANIS")
+        expect(statements).to_have_count(2)
+        for name in ["ANIS-2023-03", "ANIS-2023-04"]:
+            expect(statements.filter(has_text=name)).to_contain_text(
+                "Comptabilisé")
+        page.screenshot(path=str(browser / 'fr-statements.png'))
+        headers = tab.locator('thead th:visible')
+        assert not _off_screen(page, headers), _off_screen(page, headers)
+
+        # March: the sponsorship of the Fabrique Monscobar pays its call
+        # for funds; the bank's fees, which nothing pays, were entered by
+        # hand on 6278
+        statements.filter(has_text="ANIS-2023-03").locator(
+            'td', has_text="ANIS-2023-03").dblclick()
+        expect(tab.locator('input[name="name"]:visible').first
+            ).to_have_value("ANIS-2023-03")
+        form = tab.locator('.form:visible').first
+        lines = form.locator('tbody tr:visible')
+        paid = lines.filter(has_text="Fabrique Monscobar")
+        expect(paid).to_contain_text("APF2023-0001")
+        expect(paid).to_contain_text("3 000,00")
+        expect(lines.filter(has_text="-4,50")).to_contain_text("6278")
+        page.screenshot(path=str(browser / 'fr-statement-lines.png'))
+        headers = form.locator('thead th:visible')
+        assert not _off_screen(page, headers), _off_screen(page, headers)
+
+        # The bank lines: the fees came from no known party
+        form.locator('.nav-tabs a:visible', has_text="Origines").first.click()
+        origins = form.locator('tbody tr:visible')
+        fees = origins.filter(has_text="-4,50")
+        expect(fees).to_contain_text("Tiers inconnu")
+        expect(fees).to_contain_text("VIR SEPA EMIS CREDIT")
+        expect(origins.filter(has_text="Fabrique Monscobar")
+            ).to_contain_text("3 000,00")
+        headers = form.locator('thead th:visible')
+        for name in ["Montant en attente", "Non rapprochée", "Motif",
+                "Tiers", "Description"]:
+            expect(headers.filter(has_text=name).first).to_be_visible()
+        page.screenshot(path=str(browser / 'fr-statements-origins.png'))
+        assert not _off_screen(page, headers), _off_screen(page, headers)
+        labels = headers.locator('label')
+        assert not _clipped(labels), _clipped(labels)
+
+        # What is due, to pay by transfer: the demo has paid everything
+        _open_menu(page, "Financier", "Paiements", "Lignes à payer")
+        _wait_tab(page, "Lignes à payer")
+        expect(tab.locator('a[role="tab"]:visible', has_text="À payer")
+            ).to_be_visible()
+        expect(tab.locator('thead th:visible', has_text="Date d'échéance")
+            ).to_be_visible()
+
+        # The transfer to Alice Durand for her invoice of LOOT 2023
+        _open_menu(page, "Financier", "Paiements", "Paiements à payer")
+        for name in ["Groupes de paiements", "Messages SEPA"]:
+            expect(menu.locator('.column-char[title="%s"]' % name)
+                ).to_be_visible()
+        _wait_tab(page, "Paiements à payer")
+        tab.locator('a[role="tab"]:visible', has_text="Tous").first.click()
+        payments = tab.locator('tbody tr:visible', has_text="Alice Durand")
+        expect(payments.filter(has_text="400,00")).to_have_count(1)
+        page.screenshot(path=str(browser / 'fr-payments.png'))
+
+        # Its group and the pain.001 message the bank takes
+        _open_menu(page, "Financier", "Paiements", "Groupes de paiements")
+        _wait_tab(page, "Groupes de paiements")
+        tab.locator('a[role="tab"]:visible', has_text="Tous").first.click()
+        number = tab.locator('tbody tr:visible td[data-title^="Numéro"]',
+            has_text=re.compile(r'^\s*%s\s*$' % re.escape(group)))
+        expect(number).to_have_count(1)
+        number.dblclick()
+        form = tab.locator('.form:visible').first
+        message = form.locator('tbody tr:visible', has_text="Sortant")
+        expect(message).to_have_count(1)
+        page.screenshot(path=str(browser / 'fr-payment-group.png'))
+        with page.expect_download() as download:
+            message.locator('button').first.click()
+        path = browser / 'fr-payment-group.xml'
+        download.value.save_as(str(path))
+        xml = path.read_text()
+        assert 'urn:iso:std:iso:20022:tech:xsd:pain.001.001.03' in xml
+        assert '<Nm>Alice Durand</Nm>' in xml, xml
+        assert '<InstdAmt Ccy="EUR">400.00</InstdAmt>' in xml, xml
+
+        # The tax receipts issued to the donors
+        _open_menu(page, "Communs", "Reçus fiscaux")
+        menu.locator('.column-char[title="Reçus fiscaux"]:visible').nth(1
+            ).click()
+        _wait_tab(page, "Reçus fiscaux")
+        tab.locator('a[role="tab"]:visible', has_text="Émis").first.click()
+        receipts = tab.locator(
+            'tbody tr:visible', has_text="Fabrique Monscobar")
+        expect(receipts.first).to_be_visible()
+        expect(receipts.first).to_contain_text("Art. 238 bis du CGI")
+        expect(receipts.first).to_contain_text("3 000,00")
+        page.screenshot(path=str(browser / 'fr-tax-receipts.png'))
+        headers = tab.locator('thead th:visible')
+        assert not _off_screen(page, headers), _off_screen(page, headers)
+        cells = tab.locator('tbody td:visible *')
+        assert not _clipped(cells), _clipped(cells)
+    finally:
+        page.screenshot(path=str(browser / 'fr-accountant-bank-last.png'))
+
+
+@pytest.fixture
+def fresh_statement_journal(demo_server):
+    "A statement journal of a second account of the host, as in the demo"
+    admin = demo_server.client('admin', 'admin')
+    company = admin.context['company']
+    company_, = admin.model('company.company', 'read', [company], [
+            'party', 'currency'])
+    account, = admin.model('bank.account', 'create', [{
+                'owners': [('add', [company_['party']])],
+                'currency': company_['currency'],
+                'numbers': [('create', [{
+                                'type': 'iban',
+                                'number': 'FR7610107001011234567890129',
+                                }])],
+                }])
+    journal, = admin.model('account.journal', 'search', [
+            ('code', '=', 'STA')], 0, 1, None)
+    bank, = admin.model('commons.configuration', 'read', [1], [
+            'bank_account'])
+    admin.model('account.statement.journal', 'create', [{
+                'name': "Livret ANIS",
+                'journal': journal,
+                'account': bank['bank_account'],
+                'bank_account': account,
+                'validation': 'balance',
+                'company': company,
+                }])
+    return 'FR7610107001011234567890129'
+
+
+def test_accountant_imports_statement(
+        served, french_page, browser, french_accountant,
+        fresh_statement_journal, tmp_path):
+    """The French accountant imports a CAMT.053 file through the wizard of
+    the web client: the lines nothing pays wait with their reason"""
+    from playwright.sync_api import expect
+    from trytond.modules.commons_fund.tests.tools import camt053
+    page = french_page
+    tab = page.locator('#tabcontent')
+    today = dt.date.today()
+    path = tmp_path / 'livret.xml'
+    path.write_bytes(camt053(
+            fresh_statement_journal, 'LIVRET-BROWSER', today, 0, [
+                (today, 80, "Dominique Petit",
+                    'FR7630006000011234567890189', "DON LOOT"),
+                (today, Decimal('-2.50'), "CREDIT COOPERATIF", None,
+                    "FRAIS LIVRET"),
+                ]))
+    try:
+        _login(page, served, *french_accountant, menu="Communs")
+        _open_menu(page, "Financier", "Relevés", "Importer un relevé")
+        dialog = page.locator('.modal-dialog:visible')
+        dialog.locator('input[type="file"]').set_input_files(str(path))
+        dialog.locator('select[name="file_format"]').select_option(
+            label="CAMT.053.001")
+        page.screenshot(path=str(browser / 'fr-statement-import.png'))
+        dialog.locator('button', has_text=re.compile("Importer", re.I)
+            ).first.click()
+        expect(dialog).to_have_count(0)
+
+        # The wizard opens the statement it made, a draft
+        _wait_tab(page, "Relevés")
+        form = tab.locator('.form:visible').first
+        expect(form.locator('input[name="name"]')).to_have_value(
+            "LIVRET-BROWSER")
+        expect(form.locator('button[name="commons_match"]')).to_contain_text(
+            "Rapprocher des pièces", ignore_case=True)
+        form.locator('.nav-tabs a:visible', has_text="Origines").first.click()
+        origins = form.locator('tbody tr:visible')
+        gift = origins.filter(has_text="80,00")
+        expect(gift).to_contain_text("Tiers inconnu")
+        expect(gift).to_contain_text("Aucun tiers n'a le compte bancaire")
+        fees = origins.filter(has_text="-2,50")
+        expect(fees).to_contain_text("ne donne aucun compte bancaire")
+        page.screenshot(path=str(browser / 'fr-statement-imported.png'))
+        headers = form.locator('thead th:visible')
+        assert not _off_screen(page, headers), _off_screen(page, headers)
+    finally:
+        page.screenshot(path=str(browser / 'fr-statement-import-last.png'))
 
 
 def test_screens_steward_and_contributor(served, french_page, browser):
