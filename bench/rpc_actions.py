@@ -13,10 +13,16 @@ the server:
 - login: what the web client calls from the login to the menu;
 - posting a supplier invoice: a plain one on core, one charged to a fund
   and approved by its steward on commons (and a plain one on commons);
-- a contributor invoice: core saves a supplier invoice of three lines,
-  commons runs the wizard that invoices three validated contributions;
-- a payment request: core saves a customer invoice of one line, commons
-  runs the request-payment wizard of a pledge.
+- a contributor invoice: core fills and saves a supplier invoice of three
+  lines from its form, commons runs the wizard that invoices three
+  validated contributions;
+- a payment request: core fills and saves a customer invoice of one line,
+  commons runs the request-payment wizard of a pledge.
+
+The last two replay the JSON-RPC calls the web client (sao) sent for them,
+recorded by bench/record_client_calls.py in bench/rpc_actions_calls.json
+(every on_change, completion and read of the form, the save, the reads
+after it), with the ids of the run's records.
 
 Prints per action the median of --repeat runs on each database and the
 ratio commons / core.  Target: ratio <= 1.3.
@@ -602,6 +608,9 @@ class Actions:
 
     def contributor_invoice(self, contributions):
         self.replay('contributor_invoice', contributions or ())
+
+    def prepare_request_payment(self):
+        return None
 
     def request_payment(self, _):
         self.replay('request_payment')
