@@ -41,6 +41,7 @@ It is a benchmark run by hand, not a test.  See bench/README.md.
 import argparse
 import cProfile
 import datetime as dt
+import functools
 import json
 import os
 import pstats
@@ -433,6 +434,12 @@ REPLAYED = {
 CONTEXT_IDS = {'active_id', 'active_ids'}
 
 
+@functools.cache
+def client_calls():
+    "The recorded actions, read once (not in the timed runs)"
+    return json.loads(CLIENT_CALLS.read_text())['actions']
+
+
 def created_ids(method, result):
     "The ids the call made (a record, a wizard's session, the opened ones)"
     kind, name = method.split('.', 1)
@@ -586,8 +593,7 @@ class Actions:
         """Send the calls the web client sent for the action, with the ids
         of this run"""
         import rpc
-        calls = json.loads(CLIENT_CALLS.read_text())['actions'][
-            REPLAYED[action, self.kind]]['calls']
+        calls = client_calls()[REPLAYED[action, self.kind]]['calls']
         live = {'records.%d' % k: r for k, r in enumerate(sorted(records))}
         today = dt.date.today()
 
@@ -617,6 +623,7 @@ class Actions:
 
 
 def timed(actions, name):
+    client_calls()
     argument = getattr(actions, 'prepare_' + name)()
     start = time.perf_counter()
     getattr(actions, name)(argument)
