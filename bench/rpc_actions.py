@@ -13,10 +13,16 @@ the server:
 - login: what the web client calls from the login to the menu;
 - posting a supplier invoice: a plain one on core, one charged to a fund
   and approved by its steward on commons (and a plain one on commons);
-- a contributor invoice: core saves a supplier invoice of three lines,
-  commons runs the wizard that invoices three validated contributions;
-- a payment request: core saves a customer invoice of one line, commons
-  runs the request-payment wizard of a pledge.
+- a contributor invoice: core fills and saves a supplier invoice of three
+  lines from its form, commons runs the wizard that invoices three
+  validated contributions;
+- a payment request: core fills and saves a customer invoice of one line,
+  commons runs the request-payment wizard of a pledge.
+
+The last two replay the JSON-RPC calls the web client (sao) sent for them,
+recorded by bench/record_client_calls.py in bench/rpc_actions_calls.json
+(every on_change, completion and read of the form, the save, the reads
+after it), with the ids of the run's records.
 
 Prints per action the median of --repeat runs on each database and the
 ratio commons / core.  Target: ratio <= 1.3.
@@ -35,6 +41,7 @@ It is a benchmark run by hand, not a test.  See bench/README.md.
 import argparse
 import cProfile
 import datetime as dt
+import functools
 import json
 import os
 import pstats
@@ -353,7 +360,7 @@ def free_port():
 class Server:
     "The database served as the project ships it (see tests/conftest.py)"
 
-    def __init__(self, database, log_path):
+    def __init__(self, database, log_path, sao_root=None):
         self.database = database
         self.port = free_port()
         self.url = 'http://127.0.0.1:%s/' % self.port
@@ -371,8 +378,10 @@ class Server:
         else:
             config = database.folder / ('%s-server.conf' % database.name)
             config.write_text("[database]\nuri = sqlite://\npath = %s\n\n"
-                "[web]\nlisten = 127.0.0.1:%s\n" % (
-                    database.path.parent, self.port))
+                "[web]\nlisten = 127.0.0.1:%s\n%s" % (
+                    database.path.parent, self.port,
+                    # The web client, for bench/record_client_calls.py
+                    "root = %s\n" % sao_root if sao_root else ""))
             args = [str(BIN / 'trytond'), '-c', str(SHIPPED_CONFIG),
                 str(config), '-d', database.name]
         self.log = open(log_path, 'ab')
@@ -409,6 +418,67 @@ class Server:
 
 
 # -- the actions -------------------------------------------------------------
+
+# The JSON-RPC calls the web client sends for each action, recorded by
+# bench/record_client_calls.py; the ids made during the action are written
+# {"$id": "N.K"} (the K-th id made by the N-th call), today's date
+# {"$today": true}, the records prepared for the run {"$id": "records.K"}
+CLIENT_CALLS = Path(__file__).resolve().parent / 'rpc_actions_calls.json'
+# The recorded action replayed for each action and database
+REPLAYED = {
+    ('contributor_invoice', 'core'): 'core_supplier_invoice',
+    ('contributor_invoice', 'commons'): 'commons_contributor_invoice',
+    ('request_payment', 'core'): 'core_customer_invoice',
+    ('request_payment', 'commons'): 'commons_request_payment',
+    }
+CONTEXT_IDS = {'active_id', 'active_ids'}
+
+
+@functools.cache
+def client_calls():
+    "The recorded actions, read once (not in the timed runs)"
+    return json.loads(CLIENT_CALLS.read_text())['actions']
+
+
+def created_ids(method, result):
+    "The ids the call made (a record, a wizard's session, the opened ones)"
+    kind, name = method.split('.', 1)
+    if kind == 'model' and name.endswith('.create'):
+        return list(result)
+    if kind == 'wizard' and name.endswith('.create'):
+        return [result[0]]
+    if kind == 'wizard' and name.endswith('.execute'):
+        ids = []
+        for action, _ in (result or {}).get('actions', []):
+            res_id = action.get('res_id')
+            ids += res_id if isinstance(res_id, list) else [res_id]
+        return [i for i in ids if i]
+    return []
+
+
+def substitute(value, replace, context=False):
+    """value with replace applied to the ints (ids), the dates and, in the
+    context, to the keys naming the client's records only"""
+    if isinstance(value, list):
+        return [substitute(v, replace, context) for v in value]
+    if isinstance(value, dict):
+        if value.get('__class__') == 'date' or set(value) == {'$today'}:
+            return replace(value)
+        if set(value) == {'$id'}:
+            return replace(value)
+        return {k: (substitute(v, replace) if not context
+                or k in CONTEXT_IDS else v) for k, v in value.items()}
+    if isinstance(value, int) and not isinstance(value, bool):
+        return replace(value)
+    return value
+
+
+def split_context(method, params):
+    "The params and the context that the client sends last"
+    if params and isinstance(params[-1], dict) and 'client' in params[-1]:
+        return params[:-1], params[-1]
+    return params, None
+
 
 class Actions:
     """The actions on one database: prepare() makes, untimed, what one run
@@ -519,56 +589,41 @@ class Actions:
         self.admin.model('commons.contribution', 'approve', contributions)
         return contributions
 
-    def contributor_invoice(self, contributions):
-        if not self.commons:
-            # The contributor's invoice typed in the supplier invoice form
-            invoice, = self.admin.model('account.invoice', 'create',
-                [self.invoice_values('in', CONTRIBUTIONS)])
-            self.admin.model('account.invoice', 'read', [invoice],
-                ['number', 'state', 'total_amount'])
-            return
-        result = self.admin.wizard('commons.contribution.invoice',
-            'create_', {'start': {'invoice_date': None}},
-            action=('commons.contribution', contributions))
-        invoice, = result['actions'][0][0]['res_id']
-        self.admin.model('account.invoice', 'read', [invoice],
-            ['number', 'state', 'total_amount'])
+    def replay(self, action, records=()):
+        """Send the calls the web client sent for the action, with the ids
+        of this run"""
+        import rpc
+        calls = client_calls()[REPLAYED[action, self.kind]]['calls']
+        live = {'records.%d' % k: r for k, r in enumerate(sorted(records))}
+        today = dt.date.today()
 
-    # payment request
+        def replace(value):
+            if isinstance(value, dict) and '$id' in value:
+                return live[value['$id']]
+            if isinstance(value, dict) and '$today' in value:
+                return {'__class__': 'date', 'year': today.year,
+                    'month': today.month, 'day': today.day}
+            return value
+        for n, call in enumerate(calls):
+            result = rpc._request(self.admin.url, {
+                    'id': n, 'method': call['method'],
+                    'params': substitute(call['params'], replace),
+                    }, headers=self.admin.headers)
+            for k, id_ in enumerate(created_ids(call['method'], result)):
+                live['%d.%d' % (n, k)] = id_
+
+    def contributor_invoice(self, contributions):
+        self.replay('contributor_invoice', contributions or ())
 
     def prepare_request_payment(self):
         return None
 
     def request_payment(self, _):
-        if not self.commons:
-            # The request typed in the customer invoice form
-            invoice, = self.admin.model('account.invoice', 'create',
-                [self.invoice_values('out', 1)])
-            self.admin.model('account.invoice', 'read', [invoice],
-                ['number', 'state', 'total_amount'])
-            return
-        admin = self.admin
-        pledge = self.data['pledge']
-        context = dict(admin.context, active_model='commons.pledge',
-            active_id=pledge, active_ids=[pledge])
-        wizard = 'wizard.commons.pledge.request_payment.'
-        session, _, _ = admin.call(wizard + 'create', context=context)
-        try:
-            view = admin.call(wizard + 'execute', session, {}, 'start',
-                context=context)
-            start = {k: v for k, v in view['view']['defaults'].items()
-                if '.' not in k}
-            start['amount'] = Decimal('250.00')
-            result = admin.call(wizard + 'execute', session,
-                {'start': start}, 'create_', context=context)
-        finally:
-            admin.call(wizard + 'delete', session, context=context)
-        invoice, = result['actions'][0][0]['res_id']
-        admin.model('account.invoice', 'read', [invoice],
-            ['number', 'state', 'total_amount'])
+        self.replay('request_payment')
 
 
 def timed(actions, name):
+    client_calls()
     argument = getattr(actions, 'prepare_' + name)()
     start = time.perf_counter()
     getattr(actions, name)(argument)
