@@ -322,7 +322,9 @@ def seed(kind, database):
     Resource = Model.get('commons.resource')
     configuration = Configuration(1)
     configuration.revenue_journal, = Journal.find([('code', '=', 'REV')])
-    configuration.receipt_journal, = Journal.find([('code', '=', 'BANK')])
+    bank = Journal(name="Bank", code='BANK', type='cash')
+    bank.save()
+    configuration.receipt_journal = bank
     configuration.default_host_fee_rate = Decimal('0.08')
     configuration.default_hourly_rate = Decimal(40)
     configuration.save()

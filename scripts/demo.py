@@ -251,7 +251,9 @@ class Demo:
                     "for %s but %s: is account_fr activated?" % (
                         code, name, account.code if account else None))
         revenue, = Journal.find([('code', '=', 'REV')])
-        bank, = Journal.find([('code', '=', 'BANK')])
+        # The money arrives in the bank, not in the cash journal of core
+        bank = Journal(name="Banque", code='BANK', type='cash')
+        bank.save()
         configuration.revenue_journal = revenue
         configuration.receipt_journal = bank
         configuration.default_host_fee_rate = Decimal(0)

@@ -47,19 +47,6 @@ def core_scenarios(module):
     return scenarios(name, importlib.import_module(name).__file__)
 
 
-# Core scenarios that take "the" cash journal of the database: commons_fund
-# adds its bank journal (BANK, of type cash, the receipt journal of the
-# configuration) beside core's "Cash"
-SECOND_CASH_JOURNAL = {
-    'scenario_credit_note.rst',
-    'scenario_invoice.rst',
-    'scenario_invoice_alternate_currency.rst',
-    'scenario_invoice_alternate_currency_lower_rate.rst',
-    'scenario_invoice_alternate_currency_rate_change.rst',
-    'scenario_invoice_overpayment.rst',
-    }
-
-
 def scenario_id(case):
     path = Path(case._dt_test.filename)
     return '%s:%s' % (path.parent.parent.name, path.stem)
@@ -67,14 +54,7 @@ def scenario_id(case):
 
 def cases():
     for module in CORE:
-        for case in core_scenarios(module):
-            if Path(case._dt_test.filename).name in SECOND_CASH_JOURNAL:
-                yield pytest.param(case, marks=pytest.mark.xfail(
-                        strict=True, raises=AssertionError,
-                        reason="commons_fund's bank journal is a second "
-                        "journal of type cash"))
-            else:
-                yield case
+        yield from core_scenarios(module)
 
 
 @pytest.mark.parametrize('case', list(cases()), ids=scenario_id)

@@ -49,7 +49,12 @@ SETUP = textwrap.dedent('''\
         company, (dt.date(2023, 1, 1), dt.date(2023, 12, 31))))
     fiscalyear.click('create_period')
     Configuration = Model.get('commons.configuration')
-    Configuration(1).save()
+    Journal = Model.get('account.journal')
+    bank = Journal(name="Bank", code='BANK', type='cash')
+    bank.save()
+    configuration = Configuration(1)
+    configuration.receipt_journal = bank
+    configuration.save()
 
     Fund = Model.get('commons.fund')
     Party = Model.get('party.party')

@@ -2,6 +2,9 @@
 # this repository contains the full copyright notices and license terms.
 import re
 
+from sql import Column, Literal, Null, Table
+from sql.functions import CurrentTimestamp
+
 from trytond.i18n import gettext
 from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
 from trytond.modules.company.model import (
@@ -121,8 +124,7 @@ HOST_CATEGORIES = [
 JOURNALS = [
     ('revenue_journal', "Revenue Journal", 'revenue', 'journal_revenue',
         "The journal of the invoices sent to funders."),
-    ('receipt_journal', "Receipt Journal", 'cash',
-        'commons_fund.journal_bank',
+    ('receipt_journal', "Receipt Journal", 'cash', None,
         "The bank journal of money received without an invoice."),
     ('valuation_journal', "Valuation Journal", 'general',
         'journal_miscellaneous',
@@ -206,7 +208,8 @@ class Configuration(
         vars()['default_%s' % name] = _default_account(xml_id)
     for name, string, type_, xml_id, help in JOURNALS:
         vars()[name] = fields.MultiValue(_journal(string, type_, help))
-        vars()['default_%s' % name] = _default_journal(xml_id)
+        if xml_id:
+            vars()['default_%s' % name] = _default_journal(xml_id)
     del name, string, flag, type_, xml_id, help
     subsidy_region_account = fields.MultiValue(fields.Many2One(
             'account.account', "Region Subsidy Account",
@@ -458,6 +461,46 @@ class ConfigurationJournal(ModelSQL, CompanyValueMixin):
     for name, string, type_, _, help in JOURNALS:
         vars()[name] = _journal(string, type_, help)
     del name, string, type_, help, _
+
+    @classmethod
+    def __register__(cls, module):
+        pool = Pool()
+        Company = pool.get('company.company')
+        Configuration = pool.get('commons.configuration')
+        cursor = Transaction().connection.cursor()
+        model_data = Table('ir_model_data')
+        table = cls.__table__()
+        company = Company.__table__()
+
+        super().__register__(module)
+
+        # Migration from 8.0.0: the bank journal is no longer created by the
+        # module; it stays, as the accountant's, the receipt journal of the
+        # companies which took it by default
+        cursor.execute(*model_data.select(
+                model_data.id, model_data.db_id,
+                where=(model_data.module == module)
+                & (model_data.fs_id == 'journal_bank')))
+        row = cursor.fetchone()
+        if not row:
+            return
+        data_id, journal_id = row
+        cursor.execute(*table.select(
+                table.id, where=table.company == Null, limit=1))
+        if not cursor.fetchone():
+            columns = [table.create_uid, table.create_date, table.company]
+            values = [Literal(0), CurrentTimestamp(), company.id]
+            for name, _, _, xml_id, _ in JOURNALS:
+                columns.append(Column(table, name))
+                values.append(Literal(
+                        getattr(Configuration, 'default_%s' % name)()
+                        if xml_id else journal_id))
+            cursor.execute(*table.insert(columns, company.select(*values,
+                        where=~company.id.in_(table.select(
+                                table.company,
+                                where=table.company != Null)))))
+            cls._values_cache().clear()
+        cursor.execute(*model_data.delete(where=model_data.id == data_id))
 
 
 class ConfigurationHostFee(ModelSQL, CompanyValueMixin):

@@ -621,5 +621,52 @@ class CommonsFundTestCase(CompanyTestMixin, ModuleTestCase):
                 lock(User, [user])
                 lock(Lang, [lang])
 
+    @with_transaction()
+    def test_migration_bank_journal(self):
+        "The bank journal created by 8.0.0 stays the receipt journal"
+        pool = Pool()
+        Configuration = pool.get('commons.configuration')
+        ConfigurationJournal = pool.get('commons.configuration.journal')
+        Journal = pool.get('account.journal')
+        ModelData = pool.get('ir.model.data')
+        company, _ = setup_host()
+        other, _ = setup_host("Other host")
+        bank, chosen = Journal.create([{
+                    'name': "Bank",
+                    'code': 'BANK',
+                    'type': 'cash',
+                    }, {
+                    'name': "Other Bank",
+                    'code': 'BANK2',
+                    'type': 'cash',
+                    }])
+        ModelData.create([{
+                    'module': 'commons_fund',
+                    'fs_id': 'journal_bank',
+                    'model': 'account.journal',
+                    'db_id': bank.id,
+                    'noupdate': True,
+                    }])
+        configuration = Configuration(1)
+        configuration.set_multivalue(
+            'receipt_journal', chosen.id, company=other.id)
+
+        ConfigurationJournal.__register__('commons_fund')
+
+        self.assertFalse(ModelData.search([
+                    ('module', '=', 'commons_fund'),
+                    ('fs_id', '=', 'journal_bank'),
+                    ]))
+        self.assertEqual(Journal.search([('code', '=', 'BANK')]), [bank])
+        configuration = Configuration(1)
+        for company_, journal in [(company, bank), (other, chosen)]:
+            with self.subTest(company=company_.rec_name):
+                self.assertEqual(configuration.get_multivalue(
+                        'receipt_journal', company=company_.id), journal)
+        self.assertEqual(configuration.get_multivalue(
+                'revenue_journal', company=company.id).code, 'REV')
+        self.assertIsNone(Configuration(1).get_multivalue(
+                'receipt_journal', company=setup_host("New host")[0].id))
+
 
 del ModuleTestCase
