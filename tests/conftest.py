@@ -92,9 +92,10 @@ class Database:
             self.config.write_text(
                 "[database]\nuri = sqlite://\npath = %s\n" % path)
 
-    def copy(self, name):
-        "A copy of the database under the name, in the same folder"
-        copy = Database(name, self.folder)
+    def copy(self, name, folder=None):
+        """A copy of the database under the name, in the folder (by default
+        its own: served with it)"""
+        copy = Database(name, folder or self.folder)
         copy.drop()
         if BACKEND == 'postgresql':
             # No session may be connected to the database copied
@@ -302,7 +303,11 @@ def demo_database(artefacts, tmp_path_factory):
     database.built = None
     try:
         database.initialised = build_demo(database, log)
-        database.built = database.copy(database.name + '_built')
+        # Apart from the demo: the web client's login offers the only
+        # database served
+        built = folder / 'built'
+        built.mkdir()
+        database.built = database.copy(database.name + '_built', built)
         yield database
     finally:
         if database.built:
