@@ -294,6 +294,7 @@ def copy_base(name, base):
     """Create the database as a copy of base, a database with commons_fund
     activated and nothing else, built once and kept"""
     from psycopg.sql import SQL, Identifier
+
     from trytond import backend
     from trytond.pool import Pool
     if database_state(base) is None:

@@ -136,6 +136,7 @@ def database_state(name):
 
 def drop_database(name):
     from psycopg.sql import SQL, Identifier
+
     from trytond import backend
     from trytond.pool import Pool
     Pool.stop(name)
@@ -154,6 +155,7 @@ def create_database(name):
     "Create the database and activate commons_fund (like activate_module)"
     from psycopg.sql import SQL, Identifier
     from sql import Table
+
     from trytond import backend
     from trytond.pool import Pool
     from trytond.transaction import Transaction

@@ -152,6 +152,7 @@ def main(argv=None):
     if not os.environ['TRYTOND_DATABASE_URI'].startswith('postgresql'):
         sys.exit("TRYTOND_DATABASE_URI must be a postgresql:// URI")
     from proteus import config as pconfig
+
     from trytond.transaction import Transaction
 
     name = args.database

@@ -6,9 +6,8 @@ its participants (called by scripts/demo.py)."""
 import datetime as dt
 from decimal import Decimal
 
-from proteus import Model
-
 import demo_data as data
+from proteus import Model
 
 # A funder gives to the commons of the tiers-lieux without choosing one
 POOL_RECEIPT = (

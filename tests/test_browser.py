@@ -266,8 +266,8 @@ def test_steward_approves_spending(demo_server, served, page, browser):
     """The steward of LOOT, with the steward group only, reads the client in
     French with French formats and approves a line of spending from their
     list; the accountant then posts the invoice"""
-    from playwright.sync_api import expect
     from demo_rpc import make_users, supplier_invoices
+    from playwright.sync_api import expect
     admin = demo_server.client('admin', 'admin')
     accountant = demo_server.client(
         *make_users(admin, 'accountant', "Accounting", [None])[0])
@@ -632,6 +632,7 @@ def test_accountant_imports_statement(
     """The French accountant imports a CAMT.053 file through the wizard of
     the web client: the lines nothing pays wait with their reason"""
     from playwright.sync_api import expect
+
     from trytond.modules.commons_fund.tests.tools import camt053
     page = french_page
     tab = page.locator('#tabcontent')
@@ -712,8 +713,8 @@ def test_participant_grades_majority_judgment(
     """A participant grades the buckets of an open majority judgment from
     the form of the round, saves, finds the grades again; once the manager
     closed the round, the participant reads its result"""
-    from playwright.sync_api import expect
     from demo_rpc import create_parties, make_users, open_round
+    from playwright.sync_api import expect
     admin = demo_server.client('admin', 'admin')
     party, other = create_parties(admin, 'Juror', 2)
     login, = make_users(admin, 'juror', "Commons Participant", [party])

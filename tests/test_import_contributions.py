@@ -7,8 +7,8 @@ throwaway database with commons_contribution and account_fr (through
 activate_modules, from the database that the module tests of
 commons_contribution cache in DB_CACHE, in a subprocess so that this pytest
 process keeps its own trytond configuration) and run the script on it as a
-user would, in-process (-c/-d).  The backend is TRYTOND_DATABASE_URI's: scripts/test.sh runs this
-file on SQLite and on PostgreSQL.
+user would, in-process (-c/-d).  The backend is TRYTOND_DATABASE_URI's:
+scripts/test.sh runs this file on SQLite and on PostgreSQL.
 """
 import datetime as dt
 import importlib.util

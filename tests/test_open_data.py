@@ -198,4 +198,3 @@ def test_unknown_company(database, tmp_path):
     assert status == 2
     assert 'has no fiscal year 1999' in stderr
     assert not output.exists()
-

@@ -28,8 +28,8 @@ from decimal import Decimal
 import pytest
 from conftest import ADMIN, ROOT
 from demo_rpc import (
-    configuration, create_parties, earmarked, group_id, make_users,
-    open_round, receipt_move, supplier_invoices)
+    configuration, create_parties, earmarked, group_id, make_users, open_round,
+    receipt_move, supplier_invoices)
 from rpc import Fault
 
 sys.path.insert(0, str(ROOT / 'scripts'))
@@ -1394,7 +1394,7 @@ def test_participant_votes_open_round(world):
                         'amount': Decimal(1)})]})
     assert_refused(world, participant.model, 'commons.round.vote', 'create',
         [{'round': round_, 'participant': participants[other],
-                'bucket': buckets['DOKOS'], 'amount': Decimal(1)}])
+            'bucket': buckets['DOKOS'], 'amount': Decimal(1)}])
     assert_refused(world, participant.model, 'commons.round.participant',
         'write', [participants[party]], {'budget': Decimal(1000)},
         says="managers")

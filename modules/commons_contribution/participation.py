@@ -14,7 +14,6 @@ from trytond.pyson import Eval
 from trytond.tools import sqlite_apply_types
 from trytond.transaction import Transaction
 
-
 ID_FACTOR = 2 ** 31
 
 

@@ -12,8 +12,8 @@ from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import ModelView, dualmethod, fields
 from trytond.modules.account_invoice.exceptions import InvoiceNumberError
-from trytond.modules.account_invoice.invoice import (
-    InvoiceReport as _InvoiceReport)
+from trytond.modules.account_invoice.invoice import \
+    InvoiceReport as _InvoiceReport
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, Id, If
 from trytond.tools import grouped_slice, sqlite_apply_types

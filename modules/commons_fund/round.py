@@ -10,8 +10,7 @@ from sql.conditionals import Case
 
 from trytond import backend
 from trytond.i18n import gettext
-from trytond.model import (
-    Index, ModelSQL, ModelView, Unique, Workflow, fields)
+from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
@@ -22,10 +21,8 @@ from .aggregate import sum_by
 from .allocation import format_amount
 from .distribution import (
     GRADES, majority_ranking, median_grade, quadratic_match)
-from .exceptions import (
-    RoundAccessError, RoundError, RoundValidationError)
-from .model import (
-    CheckValuesMixin, ExplanationMixin, LockMixin, NumberMixin)
+from .exceptions import RoundAccessError, RoundError, RoundValidationError
+from .model import CheckValuesMixin, ExplanationMixin, LockMixin, NumberMixin
 from .pledge import FUNDING_TYPES
 
 ROUND_METHODS = [

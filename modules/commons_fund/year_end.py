@@ -11,15 +11,13 @@ from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, PYSONEncoder
 from trytond.tools import sqlite_apply_types
-from trytond.transaction import (
-    Transaction, check_access, without_check_access)
+from trytond.transaction import Transaction, check_access, without_check_access
 from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
 
 from .attribution import ORIGINS
 from .exceptions import YearEndError
-from .model import (
-    CheckWizardMixin, LockMixin, YearEndRowMixin, host_language)
+from .model import CheckWizardMixin, LockMixin, YearEndRowMixin, host_language
 
 
 class FiscalYear(LockMixin, metaclass=PoolMeta):

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from trytond.modules.commons_fund.distribution import (
     GRADES, attribute, capped_proportional, grouped_proportional,
-    largest_remainder, majority_ranking, median_grade, priority,
-    proportional, quadratic_match)
+    largest_remainder, majority_ranking, median_grade, priority, proportional,
+    quadratic_match)
 
 CENT = Decimal('0.01')
 

@@ -248,6 +248,7 @@ def activate_modules(modules, *setup):
     that ModuleTestCase keeps in DB_CACHE for the same modules in the same
     order ([module] + extras) rather than activating them once more"""
     from proteus import config as pconfig
+
     from trytond.tests import test_tryton
     from trytond.tests.tools import _func_name
 

@@ -8,8 +8,7 @@ from pathlib import Path
 
 from trytond.modules.commons_fund.tests.tools import (
     create_resource, setup_host)
-from trytond.modules.commons_reporting.tests.tools import (
-    book, confirm_pledges)
+from trytond.modules.commons_reporting.tests.tools import book, confirm_pledges
 from trytond.modules.company.tests import set_company
 from trytond.pool import Pool
 from trytond.tests import test_tryton
