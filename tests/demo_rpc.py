@@ -185,3 +185,29 @@ def open_round(admin, method, participants, buckets, **values):
         codes[b['resource']]: b['id'] for b in admin.model(
             'commons.round.bucket', 'read', read['buckets'], ['resource'])}
     return round_, participants, buckets
+
+
+def run_wizard(client, name, state, values, action=None, context=None):
+    """Run the wizard to the transition state with the values over the
+    defaults of its start form, as the client does: the result"""
+    context = {**client.context, **(context or {})}
+    if action:
+        model, ids = action
+        context.update({
+                'active_model': model,
+                'active_id': ids[0] if ids else None,
+                'active_ids': ids,
+                })
+    session, start, _ = client.call('wizard.%s.create' % name,
+        context=context)
+    try:
+        view = client.call('wizard.%s.execute' % name, session, {}, start,
+            context=context)
+        defaults = {
+            k: v for k, v in view['view']['defaults'].items()
+            if '.' not in k}
+        return client.call('wizard.%s.execute' % name, session, {
+                start: {**defaults, **values},
+                }, state, context=context)
+    finally:
+        client.call('wizard.%s.delete' % name, session, context=context)

@@ -4,7 +4,8 @@
 
 Twelve stewards approve spending on one fund at the same moment, then the
 accountant posts each invoice; twelve participants vote at once on one
-bucket of a round.  Every user gets either the answer or the clear refusal
+bucket of a round; payments of one pledge are requested and received at
+once.  Every user gets either the answer or the clear refusal
 of what is not available, never an HTTP 503, and no fund nor bucket goes
 above what it holds.  Each call is one request, hence one transaction of
 the server's dispatcher with the retries of its configuration.
@@ -16,7 +17,8 @@ from decimal import Decimal
 
 import pytest
 from demo_rpc import (
-    create_parties, earmarked, make_users, receive, supplier_invoices)
+    create_parties, earmarked, make_users, receive, run_wizard,
+    supplier_invoices)
 from rpc import Fault
 
 USERS = 12
@@ -142,6 +144,50 @@ def test_allocate_and_spend_pooled_fund_at_once(demo_server, admin):
             'balance', 'committed', 'available'])
     assert amounts['committed'] == 0
     assert amounts['available'] == amounts['balance'] == Decimal(100)
+
+
+def test_requests_and_receipts_of_one_pledge_at_once(demo_server, admin):
+    """6 payment requests and 6 receipts of 300 for a pledge of 1,000 at
+    once: 3 pass, 9 are told what remains"""
+    company = admin.context['company']
+    today = dt.date.today()
+    parties = create_parties(admin, 'Receipt steward', 1)
+    _, fund = earmarked(admin, parties)
+    funder, = create_parties(admin, 'Race funder', 1)
+    fiscalyear, = admin.model('account.fiscalyear', 'search', [
+            ('company', '=', company),
+            ('start_date', '<=', today), ('end_date', '>=', today),
+            ], 0, 1, None)
+    pledge, = admin.model('commons.pledge', 'create', [{
+                'funder': funder, 'funding_type': 'donation', 'fund': fund,
+                'amount': Decimal(1000), 'date': today,
+                'fiscalyear': fiscalyear,
+                }])
+    admin.model('commons.pledge', 'confirm', [pledge])
+    accountants = [
+        demo_server.client('admin', 'admin') for _ in range(USERS)]
+
+    def run(accountant, wizard, state):
+        def call():
+            run_wizard(accountant, wizard, state, {'amount': Decimal(300)},
+                action=('commons.pledge', [pledge]))
+        return call
+    outcomes = simultaneously([
+            run(a, 'commons.pledge.request_payment', 'create_')
+            for a in accountants[:USERS // 2]] + [
+            run(a, 'commons.pledge.record_receipt', 'post')
+            for a in accountants[USERS // 2:]])
+
+    assert_refusals(outcomes, 'remains')
+    assert len([o for o in outcomes if o[0] == 'ok']) == 3, outcomes
+    lines = admin.model('account.invoice.line', 'search_read', [
+            ('commons_pledge', '=', pledge),
+            ], 0, None, None, ['amount'])
+    receipts = admin.model('commons.fund.line', 'search_read', [
+            ('fund', '=', fund), ('kind', '=', 'receipt'),
+            ], 0, None, None, ['amount'])
+    assert sorted(r['amount'] for r in lines + receipts) == (
+        [Decimal(300)] * 3)
 
 
 def test_participants_vote_at_once(demo_server, admin):

@@ -12,7 +12,7 @@ the LPF as trytond.modules.commons_reporting.tests.fec writes them.
 import datetime as dt
 
 from conftest import ADMIN
-from test_role_attacks import run_wizard
+from demo_rpc import run_wizard
 
 from trytond.modules.commons_reporting.tests import fec
 

@@ -29,7 +29,7 @@ import pytest
 from conftest import ADMIN, ROOT
 from demo_rpc import (
     configuration, create_parties, earmarked, group_id, make_users, open_round,
-    receipt_move, supplier_invoices)
+    receipt_move, run_wizard, supplier_invoices)
 from rpc import Fault
 
 sys.path.insert(0, str(ROOT / 'scripts'))
@@ -220,32 +220,6 @@ class World:
 @pytest.fixture(scope='module')
 def world(demo_database, demo_server):
     return World(demo_database, demo_server)
-
-
-def run_wizard(client, name, state, values, action=None, context=None):
-    """Run the wizard to the transition state with the values over the
-    defaults of its start form, as the client does: the result"""
-    context = {**client.context, **(context or {})}
-    if action:
-        model, ids = action
-        context.update({
-                'active_model': model,
-                'active_id': ids[0] if ids else None,
-                'active_ids': ids,
-                })
-    session, start, _ = client.call('wizard.%s.create' % name,
-        context=context)
-    try:
-        view = client.call('wizard.%s.execute' % name, session, {}, start,
-            context=context)
-        defaults = {
-            k: v for k, v in view['view']['defaults'].items()
-            if '.' not in k}
-        return client.call('wizard.%s.execute' % name, session, {
-                start: {**defaults, **values},
-                }, state, context=context)
-    finally:
-        client.call('wizard.%s.delete' % name, session, context=context)
 
 
 def assert_refused(world, call, *args, says=None, **kwargs):

@@ -22,7 +22,7 @@ from trytond.wizard import (
 from .aggregate import sum_by
 from .exceptions import PledgeError, PledgeValidationError
 from .model import (
-    CheckValuesMixin, CheckWizardMixin, NumberMixin, check_required)
+    CheckValuesMixin, CheckWizardMixin, LockMixin, NumberMixin, check_required)
 
 FUNDING_TYPES = [
     ('subsidy', "Subsidy"),
@@ -62,7 +62,9 @@ GRANTOR_ACCOUNTS = {
     }
 
 
-class Pledge(NumberMixin, CheckValuesMixin, Workflow, ModelSQL, ModelView):
+class Pledge(
+        LockMixin, NumberMixin, CheckValuesMixin, Workflow, ModelSQL,
+        ModelView):
     __name__ = 'commons.pledge'
     _history = True
     _number_sequence = 'pledge_sequence'
@@ -910,6 +912,9 @@ class RequestPayment(CheckWizardMixin, Wizard):
     def do_create_(self, action):
         pledge = self.record
         check_required(self.start)
+        # What remains is read under the lock: two requests at once cannot
+        # both take it
+        self.model.lock([pledge])
         pledge.check_request(self.start.amount)
         invoice = self.get_invoice(pledge)
         # Core computes the taxes of draft invoices when they are saved
@@ -1037,6 +1042,7 @@ class RecordReceipt(CheckWizardMixin, Wizard):
         pledge = self.record
         check_required(self.start)
         self.check_start(pledge)
+        self.model.lock([pledge])
         pledge.check_request(self.start.amount)
         move = self.get_move(pledge)
         move.save()
@@ -1149,6 +1155,7 @@ class Designate(CheckWizardMixin, Wizard):
             raise PledgeError(gettext(
                     'commons_fund.msg_pledge_designate_funder',
                     pledge=pledge.rec_name))
+        Pledge.lock([pledge])
         pledge.check_remaining(self.start.amount)
         FundLine.book([pledge._designation(
                     self.start.amount, self.start.date,

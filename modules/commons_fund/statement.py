@@ -379,6 +379,12 @@ class StatementLine(metaclass=PoolMeta):
     def check_commons_pledges(cls, lines):
         """Check that the lines received for pledges are what the record of
         a receipt accepts"""
+        pool = Pool()
+        Pledge = pool.get('commons.pledge')
+        # What remains of the pledges is read under their lock
+        pledges = {l.commons_pledge for l in lines if l.commons_pledge}
+        if pledges:
+            Pledge.lock(sorted(pledges, key=lambda p: p.id))
         received = defaultdict(Decimal)
         for line in lines:
             pledge = line.commons_pledge
